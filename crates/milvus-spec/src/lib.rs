@@ -1,0 +1,1 @@
+//! Typed `milvus.io` custom resources.

@@ -1,0 +1,2 @@
+//! `milvusctl`: the command line for Milvus on Kubernetes.
+fn main() {}
