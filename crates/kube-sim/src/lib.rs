@@ -1,1 +1,3 @@
 //! An in-memory Kubernetes API server for tests and local runs.
+
+pub mod workloads;
