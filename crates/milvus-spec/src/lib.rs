@@ -11,12 +11,14 @@
 //! - [`values`]: the free-form `Values` objects and typed accessors for the shapes the
 //!   operator decodes from them;
 //! - [`version`]: the Milvus version of an instance and the topology decisions derived from it;
+//! - [`component`]: the Milvus workloads and their two spellings;
 //! - [`names`]: object names, label and annotation keys, shared by everything that renders or
 //!   reads cluster objects;
 //! - [`defaults`]: the effective spec (never written back);
 //! - [`validate`]: admission rules, schema constraints and transition rules;
 //! - [`crd`]: CustomResourceDefinition generation.
 
+pub mod component;
 pub mod crd;
 pub mod defaults;
 pub mod error;
