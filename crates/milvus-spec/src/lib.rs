@@ -30,3 +30,5 @@ pub mod values;
 pub mod version;
 
 pub use error::{Error, Result};
+pub use v1beta1::{Milvus, MilvusSpec, MilvusStatus, MilvusUpgrade, MilvusUpgradeSpec};
+pub use values::Values;
