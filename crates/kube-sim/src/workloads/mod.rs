@@ -1,2 +1,19 @@
 //! Simulated workload controllers: what kube-controller-manager, the scheduler and the kubelet
 //! would do to Deployments, ReplicaSets, StatefulSets, Pods, PVCs, Jobs and Flux HelmReleases.
+
+pub mod action;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod faults;
+pub mod pod;
+pub mod rng;
+pub mod rollout;
+pub mod snapshot;
+
+pub use action::{Action, NewObject, Step};
+pub use clock::Clock;
+pub use config::{Match, WorkloadConfig};
+pub use error::{Error, Result};
+pub use faults::{FaultRule, PodFault};
+pub use snapshot::{Kind, ObjectKey, Snapshot};

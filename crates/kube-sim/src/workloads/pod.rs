@@ -1,0 +1,669 @@
+//! The scheduler and the kubelet, as seen through the API: pods get a node, start, become Ready,
+//! crash, fail to pull, complete, and go away after deletion.
+//!
+//! # Lifecycle
+//!
+//! 1. **Scheduling.** A pod without `spec.nodeName` is bound to the simulated node running the
+//!    fewest pods (ties by the configured order), skipping lost nodes. It stays `Pending` with
+//!    `PodScheduled=False`, reason `Unschedulable`, when no node is left, when it has the
+//!    [`Unschedulable`](PodFault::Unschedulable) fault, or when a PersistentVolumeClaim it mounts is
+//!    missing or not yet `Bound` (the volume binding check of the real scheduler).
+//! 2. **Starting.** At scheduling time `t0` (written as `status.startTime`) the pod is `Pending`
+//!    with its containers waiting in `ContainerCreating`. Its containers start at
+//!    `t0 + min(1 s, ready delay)`: phase `Running`, `started: true`, a `podIP`.
+//! 3. **Ready.** At `t0 +` the ready delay (see [`WorkloadConfig::ready_delay`]), containers are
+//!    `ready` and the `ContainersReady` and `Ready` conditions turn `True`, with that instant as
+//!    their `lastTransitionTime`.
+//! 4. **Completion.** A pod whose `restartPolicy` is `Never` or `OnFailure` (a Job pod) runs for its
+//!    run duration, then its containers terminate with exit code 0, reason `Completed`, and the
+//!    pod is `Succeeded`.
+//! 5. **Deletion.** A pod with a `deletionTimestamp` stops after the shutdown delay (at most its
+//!    grace period) and is then deleted with grace period 0, as the kubelet does; with the
+//!    [`StuckTerminating`](PodFault::StuckTerminating) fault it stays forever.
+//! 6. **Node loss.** Pods on a lost node are force-deleted (grace period 0), as the pod garbage
+//!    collector does for pods on a node that is gone; their controllers create replacements.
+//!
+//! Every status is a pure function of `t0`, the configuration and the current time
+//! ([`pod_status`]), so the written timestamps are exact whatever the controller's wake-ups were,
+//! and a status already written is never rewritten.
+
+use super::{
+    action::{Action, Step, status_patch},
+    clock::{ceil_secs, plus, plus_secs},
+    config::WorkloadConfig,
+    faults::PodFault,
+    rng,
+    snapshot::{Kind, ObjectKey, Snapshot},
+};
+use k8s_openapi::{
+    api::core::v1::{
+        ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+        ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodStatus,
+    },
+    apimachinery::pkg::apis::meta::v1::Time,
+    jiff::Timestamp,
+};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
+
+/// Pod phase `Pending`.
+pub const PENDING: &str = "Pending";
+/// Pod phase `Running`.
+pub const RUNNING: &str = "Running";
+/// Pod phase `Succeeded`.
+pub const SUCCEEDED: &str = "Succeeded";
+/// Pod phase `Failed`.
+pub const FAILED: &str = "Failed";
+
+/// How long an image pull fails with `ErrImagePull` before the kubelet reports `ImagePullBackOff`.
+const IMAGE_PULL_RETRY_SECS: i64 = 5;
+/// The kubelet's first crash back-off, doubled after each crash.
+const CRASH_BACKOFF_START_SECS: i64 = 10;
+/// The kubelet's crash back-off cap.
+const CRASH_BACKOFF_MAX_SECS: i64 = 300;
+
+/// The pod's phase, `Pending` when it has none yet.
+#[must_use]
+pub fn phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or(PENDING)
+}
+
+/// Whether the pod has a `deletionTimestamp`.
+#[must_use]
+pub fn is_terminating(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some()
+}
+
+/// Whether the pod counts towards a controller's replicas: not terminating, not finished.
+#[must_use]
+pub fn is_active(pod: &Pod) -> bool {
+    !is_terminating(pod) && !matches!(phase(pod), SUCCEEDED | FAILED)
+}
+
+fn condition<'a>(pod: &'a Pod, type_: &str) -> Option<&'a PodCondition> {
+    pod.status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == type_)
+}
+
+/// Whether the pod's `Ready` condition is `True`.
+#[must_use]
+pub fn is_ready(pod: &Pod) -> bool {
+    condition(pod, "Ready").is_some_and(|c| c.status == "True")
+}
+
+/// When the pod became Ready, if it is Ready.
+#[must_use]
+pub fn ready_since(pod: &Pod) -> Option<Timestamp> {
+    condition(pod, "Ready")
+        .filter(|c| c.status == "True")
+        .and_then(|c| c.last_transition_time.as_ref())
+        .map(|t| t.0)
+}
+
+/// When a Ready pod becomes available: Ready for `min_ready_seconds`.
+#[must_use]
+pub fn available_at(pod: &Pod, min_ready_seconds: i32) -> Option<Timestamp> {
+    if !is_ready(pod) {
+        return None;
+    }
+    let since = ready_since(pod)?;
+    Some(plus_secs(since, i64::from(min_ready_seconds.max(0))))
+}
+
+/// Whether the pod is available at `now`: Ready for at least `min_ready_seconds`.
+#[must_use]
+pub fn is_available(pod: &Pod, min_ready_seconds: i32, now: Timestamp) -> bool {
+    if min_ready_seconds <= 0 {
+        return is_ready(pod);
+    }
+    available_at(pod, min_ready_seconds).is_some_and(|at| at <= now)
+}
+
+/// The number of container restarts the pod reports.
+#[must_use]
+pub fn restarts(pod: &Pod) -> i32 {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map_or(0, |cs| cs.iter().map(|c| c.restart_count).sum())
+}
+
+/// The simulated IP of node `node` (its position in the configured list).
+#[must_use]
+pub fn node_ip(config: &WorkloadConfig, node: &str) -> String {
+    let index = config.node_names().iter().position(|n| n == node).unwrap_or(0);
+    format!("10.0.0.{}", (index % 250) + 2)
+}
+
+/// The simulated IP of a pod: stable for a given seed, namespace and name.
+#[must_use]
+pub fn pod_ip(seed: u64, namespace: &str, name: &str) -> String {
+    let h = rng::hash(seed, &["pod-ip", namespace, name]);
+    format!("10.244.{}.{}", h % 256, (h >> 8) % 253 + 2)
+}
+
+fn time(t: Timestamp) -> Option<Time> {
+    Some(Time(t))
+}
+
+fn pod_condition(
+    type_: &str,
+    ok: bool,
+    at: Timestamp,
+    reason: Option<&str>,
+    message: Option<String>,
+) -> PodCondition {
+    PodCondition {
+        type_: type_.into(),
+        status: if ok { "True" } else { "False" }.into(),
+        last_transition_time: time(at),
+        reason: reason.map(Into::into),
+        message,
+        ..PodCondition::default()
+    }
+}
+
+/// Where a pod is in its life at a given time, with the instant that state began.
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    Creating,
+    PullFailing {
+        reason: &'static str,
+    },
+    Running {
+        since: Timestamp,
+        ready_at: Option<Timestamp>,
+        restarts: i32,
+        last_crash: Option<(Timestamp, Timestamp)>,
+    },
+    CrashBackOff {
+        restarts: i32,
+        last_run: (Timestamp, Timestamp),
+        backoff_secs: i64,
+    },
+    Completed {
+        started: Timestamp,
+        finished: Timestamp,
+        exit_code: i32,
+    },
+}
+
+/// The status the kubelet reports for `pod`, scheduled at `t0`, at time `now`; and when that
+/// status next changes (if ever).
+#[must_use]
+pub fn pod_status(
+    pod: &Pod,
+    config: &WorkloadConfig,
+    t0: Timestamp,
+    now: Timestamp,
+) -> (PodStatus, Option<Timestamp>) {
+    let faults = config.faults(pod);
+    let spec = pod.spec.as_ref();
+    let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    let node = spec.and_then(|s| s.node_name.as_deref()).unwrap_or_default();
+    let restart_policy = spec.and_then(|s| s.restart_policy.as_deref()).unwrap_or("Always");
+    let ready_delay = config.ready_delay(pod);
+    let start_at = plus(t0, ready_delay.min(Duration::from_secs(1)));
+    let ready_at = plus(t0, ready_delay);
+
+    let (stage, next) = if now < start_at {
+        (Stage::Creating, Some(start_at))
+    } else if faults.contains(&PodFault::ImagePullFailure) {
+        let backoff_at = plus_secs(start_at, IMAGE_PULL_RETRY_SECS);
+        if now < backoff_at {
+            (
+                Stage::PullFailing {
+                    reason: "ErrImagePull",
+                },
+                Some(backoff_at),
+            )
+        } else {
+            (
+                Stage::PullFailing {
+                    reason: "ImagePullBackOff",
+                },
+                None,
+            )
+        }
+    } else if faults.contains(&PodFault::CrashLoop) {
+        crash_stage(
+            start_at,
+            ceil_secs(config.crash_delay()).max(1),
+            restart_policy,
+            now,
+        )
+    } else if restart_policy != "Always" {
+        let finished = plus(start_at, config.run_duration(pod));
+        if now < finished {
+            let ready = (ready_at < finished).then_some(ready_at);
+            let next = if ready.is_some_and(|r| now < r) {
+                ready
+            } else {
+                Some(finished)
+            };
+            (
+                Stage::Running {
+                    since: start_at,
+                    ready_at: ready,
+                    restarts: 0,
+                    last_crash: None,
+                },
+                next,
+            )
+        } else {
+            (
+                Stage::Completed {
+                    started: start_at,
+                    finished,
+                    exit_code: 0,
+                },
+                None,
+            )
+        }
+    } else {
+        let next = (now < ready_at).then_some(ready_at);
+        (
+            Stage::Running {
+                since: start_at,
+                ready_at: Some(ready_at),
+                restarts: 0,
+                last_crash: None,
+            },
+            next,
+        )
+    };
+
+    let pod_ip = pod_ip(config.seed_value(), namespace, name);
+    let host_ip = node_ip(config, node);
+    let containers: Vec<(String, String)> = spec
+        .map(|s| {
+            s.containers
+                .iter()
+                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let container_names = containers
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unready = || Some(format!("containers with unready status: [{container_names}]"));
+    let container_id = |n: &str, i: i32| {
+        format!(
+            "containerd://{:016x}",
+            rng::hash(config.seed_value(), &[namespace, name, n, &i.to_string()])
+        )
+    };
+    let image_id = |image: &str| format!("{image}@sha256:{:016x}", rng::hash(0, &["image", image]));
+
+    let mut status = PodStatus {
+        host_ip: Some(host_ip.clone()),
+        host_ips: Some(vec![HostIP { ip: host_ip }]),
+        start_time: time(t0),
+        qos_class: Some("BestEffort".into()),
+        ..PodStatus::default()
+    };
+    let scheduled = pod_condition("PodScheduled", true, t0, None, None);
+    let initialized = pod_condition("Initialized", true, t0, None, None);
+    let ips = |status: &mut PodStatus| {
+        status.pod_ip = Some(pod_ip.clone());
+        status.pod_ips = Some(vec![PodIP { ip: pod_ip.clone() }]);
+    };
+
+    let (phase, ready, ready_time, reason): (&str, bool, Timestamp, Option<&str>) = match &stage {
+        Stage::Creating | Stage::PullFailing { .. } => (PENDING, false, t0, Some("ContainersNotReady")),
+        Stage::Running { since, ready_at, .. } => match ready_at {
+            Some(r) if *r <= now => (RUNNING, true, *r, None),
+            _ => (RUNNING, false, *since, Some("ContainersNotReady")),
+        },
+        Stage::CrashBackOff { last_run, .. } => (RUNNING, false, last_run.1, Some("ContainersNotReady")),
+        Stage::Completed {
+            finished, exit_code, ..
+        } => {
+            let phase = if *exit_code == 0 { SUCCEEDED } else { FAILED };
+            (phase, false, *finished, Some("PodCompleted"))
+        }
+    };
+    if !matches!(stage, Stage::Creating | Stage::PullFailing { .. }) {
+        ips(&mut status);
+    }
+    status.phase = Some(phase.into());
+    let message = if ready || reason == Some("PodCompleted") {
+        None
+    } else {
+        unready()
+    };
+    status.conditions = Some(vec![
+        initialized,
+        pod_condition("Ready", ready, ready_time, reason, message.clone()),
+        pod_condition("ContainersReady", ready, ready_time, reason, message),
+        scheduled,
+    ]);
+    status.container_statuses = Some(
+        containers
+            .iter()
+            .map(|(cname, image)| {
+                let mut cs = ContainerStatus {
+                    name: cname.clone(),
+                    image: image.clone(),
+                    ..ContainerStatus::default()
+                };
+                match &stage {
+                    Stage::Creating => {
+                        cs.state = Some(waiting("ContainerCreating", None));
+                        cs.started = Some(false);
+                    }
+                    Stage::PullFailing { reason } => {
+                        let message = if *reason == "ErrImagePull" {
+                            format!("failed to pull and unpack image \"{image}\": not found")
+                        } else {
+                            format!("Back-off pulling image \"{image}\"")
+                        };
+                        cs.state = Some(waiting(reason, Some(message)));
+                        cs.started = Some(false);
+                    }
+                    Stage::Running {
+                        since,
+                        restarts,
+                        last_crash,
+                        ..
+                    } => {
+                        cs.image_id = image_id(image);
+                        cs.container_id = Some(container_id(cname, *restarts));
+                        cs.ready = ready;
+                        cs.started = Some(true);
+                        cs.restart_count = *restarts;
+                        cs.state = Some(ContainerState {
+                            running: Some(ContainerStateRunning {
+                                started_at: time(*since),
+                            }),
+                            ..ContainerState::default()
+                        });
+                        cs.last_state = last_crash.map(|(s, f)| terminated(s, f, 1, "Error"));
+                    }
+                    Stage::CrashBackOff {
+                        restarts,
+                        last_run,
+                        backoff_secs,
+                    } => {
+                        cs.image_id = image_id(image);
+                        cs.container_id = Some(container_id(cname, *restarts - 1));
+                        cs.started = Some(false);
+                        cs.restart_count = *restarts;
+                        cs.state = Some(waiting(
+                            "CrashLoopBackOff",
+                            Some(format!(
+                                "back-off {backoff_secs}s restarting failed container={cname} pod={name}"
+                            )),
+                        ));
+                        cs.last_state = Some(terminated(last_run.0, last_run.1, 1, "Error"));
+                    }
+                    Stage::Completed {
+                        started,
+                        finished,
+                        exit_code,
+                    } => {
+                        cs.image_id = image_id(image);
+                        cs.container_id = Some(container_id(cname, 0));
+                        cs.started = Some(false);
+                        let reason = if *exit_code == 0 { "Completed" } else { "Error" };
+                        cs.state = Some(terminated(*started, *finished, *exit_code, reason));
+                    }
+                }
+                cs
+            })
+            .collect(),
+    );
+    (status, next)
+}
+
+fn waiting(reason: &str, message: Option<String>) -> ContainerState {
+    ContainerState {
+        waiting: Some(ContainerStateWaiting {
+            reason: Some(reason.into()),
+            message,
+        }),
+        ..ContainerState::default()
+    }
+}
+
+fn terminated(started: Timestamp, finished: Timestamp, exit_code: i32, reason: &str) -> ContainerState {
+    ContainerState {
+        terminated: Some(ContainerStateTerminated {
+            exit_code,
+            reason: Some(reason.into()),
+            started_at: time(started),
+            finished_at: time(finished),
+            ..ContainerStateTerminated::default()
+        }),
+        ..ContainerState::default()
+    }
+}
+
+/// Crash loop: run `run_secs`, exit 1, back off 10 s doubling to 300 s, restart; with
+/// `restartPolicy: Never` the first exit fails the pod.
+fn crash_stage(
+    start: Timestamp,
+    run_secs: i64,
+    restart_policy: &str,
+    now: Timestamp,
+) -> (Stage, Option<Timestamp>) {
+    let mut run_start = start;
+    let mut restarts = 0;
+    let mut backoff = CRASH_BACKOFF_START_SECS;
+    let mut last_crash = None;
+    loop {
+        let crashed_at = plus_secs(run_start, run_secs);
+        if now < crashed_at {
+            return (
+                Stage::Running {
+                    since: run_start,
+                    ready_at: None,
+                    restarts,
+                    last_crash,
+                },
+                Some(crashed_at),
+            );
+        }
+        if restart_policy == "Never" {
+            return (
+                Stage::Completed {
+                    started: run_start,
+                    finished: crashed_at,
+                    exit_code: 1,
+                },
+                None,
+            );
+        }
+        let restart_at = plus_secs(crashed_at, backoff);
+        if now < restart_at {
+            let stage = Stage::CrashBackOff {
+                restarts: restarts + 1,
+                last_run: (run_start, crashed_at),
+                backoff_secs: backoff,
+            };
+            return (stage, Some(restart_at));
+        }
+        last_crash = Some((run_start, crashed_at));
+        run_start = restart_at;
+        restarts += 1;
+        backoff = (backoff * 2).min(CRASH_BACKOFF_MAX_SECS);
+    }
+}
+
+/// Why `pod` cannot be scheduled now, if it cannot.
+#[must_use]
+pub fn unschedulable_reason(
+    pod: &Pod,
+    snapshot: &Snapshot,
+    config: &WorkloadConfig,
+    free_nodes: usize,
+) -> Option<String> {
+    let total = config.node_names().len();
+    if config.faults(pod).contains(&PodFault::Unschedulable) {
+        return Some(format!(
+            "0/{total} nodes are available: {total} Insufficient cpu. preemption: 0/{total} nodes are available: {total} No preemption victims found for incoming pod."
+        ));
+    }
+    if free_nodes == 0 {
+        return Some(format!(
+            "0/{total} nodes are available: {total} node(s) were unschedulable."
+        ));
+    }
+    let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+    let claims = pod
+        .spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref());
+    for claim in claims {
+        let key = ObjectKey::new(namespace, claim.claim_name.clone());
+        match snapshot.pvcs.get(&key) {
+            None => {
+                return Some(format!(
+                    "persistentvolumeclaim \"{}\" not found",
+                    claim.claim_name
+                ));
+            }
+            Some(pvc) if pvc.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Bound") => {
+                return Some(format!(
+                    "0/{total} nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// The scheduler and kubelet stand-in. It remembers when it first saw each pod terminating, so
+/// the shutdown delay runs from then.
+#[derive(Clone, Debug, Default)]
+pub struct PodController {
+    terminating_since: BTreeMap<String, Timestamp>,
+}
+
+impl PodController {
+    /// A controller with no memory yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One pass over every pod.
+    pub fn step(&mut self, snapshot: &Snapshot, config: &WorkloadConfig, now: Timestamp) -> Step {
+        let mut step = Step::default();
+        let live_nodes: Vec<&String> = config
+            .node_names()
+            .iter()
+            .filter(|n| !snapshot.lost_nodes.contains(*n))
+            .collect();
+        let mut load: BTreeMap<&str, usize> = live_nodes.iter().map(|n| (n.as_str(), 0)).collect();
+        for pod in snapshot.pods.values() {
+            let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+            if let Some(count) = node.and_then(|n| load.get_mut(n))
+                && !matches!(phase(pod), SUCCEEDED | FAILED)
+            {
+                *count += 1;
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (key, pod) in &snapshot.pods {
+            let id = pod.metadata.uid.clone().unwrap_or_else(|| key.to_string());
+            seen.insert(id.clone());
+            let delete_now = Action::Delete {
+                kind: Kind::Pod,
+                key: key.clone(),
+                grace_period_seconds: Some(0),
+            };
+            let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
+            if node.as_ref().is_some_and(|n| snapshot.lost_nodes.contains(n)) {
+                step.push(delete_now);
+                continue;
+            }
+            if is_terminating(pod) {
+                if config.faults(pod).contains(&PodFault::StuckTerminating) {
+                    continue;
+                }
+                let since = *self.terminating_since.entry(id).or_insert(now);
+                let due = plus(since, config.shutdown_delay(pod));
+                if now >= due {
+                    step.push(delete_now);
+                } else {
+                    step.wake(due);
+                }
+                continue;
+            }
+            if node.is_none() {
+                let free = load.len();
+                if let Some(message) = unschedulable_reason(pod, snapshot, config, free) {
+                    let since = condition(pod, "PodScheduled")
+                        .filter(|c| c.status == "False" && c.reason.as_deref() == Some("Unschedulable"))
+                        .and_then(|c| c.last_transition_time.as_ref())
+                        .map_or(now, |t| t.0);
+                    let desired = PodStatus {
+                        phase: Some(PENDING.into()),
+                        conditions: Some(vec![PodCondition {
+                            type_: "PodScheduled".into(),
+                            status: "False".into(),
+                            reason: Some("Unschedulable".into()),
+                            message: Some(message),
+                            last_transition_time: time(since),
+                            ..PodCondition::default()
+                        }]),
+                        qos_class: Some("BestEffort".into()),
+                        ..PodStatus::default()
+                    };
+                    step.actions
+                        .extend(status_patch(Kind::Pod, key, pod.status.as_ref(), &desired));
+                    continue;
+                }
+                // Least loaded node; ties go to the first in the configured order.
+                let chosen = live_nodes
+                    .iter()
+                    .min_by_key(|n| load.get(n.as_str()).copied().unwrap_or(0))
+                    .map(|n| (*n).clone());
+                let Some(chosen) = chosen else { continue };
+                if let Some(count) = load.get_mut(chosen.as_str()) {
+                    *count += 1;
+                }
+                step.push(Action::Patch {
+                    kind: Kind::Pod,
+                    key: key.clone(),
+                    patch: serde_json::json!({ "spec": { "nodeName": chosen } }),
+                });
+                let mut bound = pod.clone();
+                if let Some(spec) = bound.spec.as_mut() {
+                    spec.node_name = Some(chosen);
+                }
+                let (status, next) = pod_status(&bound, config, now, now);
+                step.actions
+                    .extend(status_patch(Kind::Pod, key, pod.status.as_ref(), &status));
+                step.wake_opt(next);
+                continue;
+            }
+            let t0 = pod
+                .status
+                .as_ref()
+                .and_then(|s| s.start_time.as_ref())
+                .map_or(now, |t| t.0);
+            let (status, next) = pod_status(pod, config, t0, now);
+            step.actions
+                .extend(status_patch(Kind::Pod, key, pod.status.as_ref(), &status));
+            step.wake_opt(next);
+        }
+        self.terminating_since.retain(|id, _| seen.contains(id));
+        step
+    }
+}
