@@ -197,7 +197,7 @@ impl Values {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] when the entry is not a `Volume` (for example, no `name`).
+    /// [`Error::Decode`] when the entry is not a `Volume` (a field of the wrong type).
     pub fn volume(&self, path: &str) -> Result<Volume> {
         self.decode(path, "Volume")
     }
@@ -206,7 +206,7 @@ impl Values {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] when the entry is not a `Container` (for example, no `name`).
+    /// [`Error::Decode`] when the entry is not a `Container` (a field of the wrong type).
     pub fn container(&self, path: &str) -> Result<Container> {
         self.decode(path, "Container")
     }
@@ -382,7 +382,11 @@ mod tests {
     fn volume_container_security_context_and_pvc_spec_decode() {
         let vol = values(json!({"name": "data", "emptyDir": {}}));
         assert_eq!(vol.volume("v").unwrap().name, "data");
-        assert!(values(json!({"emptyDir": {}})).volume("v[0]").is_err());
+        assert!(
+            values(json!({"name": "x", "emptyDir": []}))
+                .volume("v[0]")
+                .is_err()
+        );
 
         let c = values(json!({"name": "side", "image": "busybox"}));
         assert_eq!(c.container("c").unwrap().image.as_deref(), Some("busybox"));
@@ -413,7 +417,7 @@ mod tests {
     fn decode_list_names_the_failing_entry() {
         let list = vec![
             values(json!({"name": "a", "emptyDir": {}})),
-            values(json!({"emptyDir": {}})),
+            values(json!({"name": ["not", "a", "string"]})),
         ];
         let err = decode_list(&list, "spec.components.volumes", Values::volume).unwrap_err();
         assert!(matches!(err, Error::Decode { ref path, .. } if path == "spec.components.volumes[1]"));
