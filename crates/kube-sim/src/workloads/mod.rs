@@ -4,9 +4,12 @@
 pub mod action;
 pub mod clock;
 pub mod config;
+pub mod controller;
+pub mod deployment;
 pub mod error;
 pub mod faults;
 pub mod pod;
+pub mod replicaset;
 pub mod rng;
 pub mod rollout;
 pub mod snapshot;
@@ -14,6 +17,10 @@ pub mod snapshot;
 pub use action::{Action, NewObject, Step};
 pub use clock::Clock;
 pub use config::{Match, WorkloadConfig};
+pub use controller::Controller;
 pub use error::{Error, Result};
 pub use faults::{FaultRule, PodFault};
 pub use snapshot::{Kind, ObjectKey, Snapshot};
+
+#[cfg(test)]
+mod testing;

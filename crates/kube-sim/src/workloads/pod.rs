@@ -31,6 +31,7 @@ use super::{
     action::{Action, Step, status_patch},
     clock::{ceil_secs, plus, plus_secs},
     config::WorkloadConfig,
+    controller::Controller,
     faults::PodFault,
     rng,
     snapshot::{Kind, ObjectKey, Snapshot},
@@ -560,9 +561,19 @@ impl PodController {
     pub fn new() -> Self {
         Self::default()
     }
+}
+
+impl Controller for PodController {
+    fn name(&self) -> &'static str {
+        "kubelet"
+    }
+
+    fn reads(&self) -> &'static [Kind] {
+        &[Kind::Pod, Kind::PersistentVolumeClaim]
+    }
 
     /// One pass over every pod.
-    pub fn step(&mut self, snapshot: &Snapshot, config: &WorkloadConfig, now: Timestamp) -> Step {
+    fn step(&mut self, snapshot: &Snapshot, config: &WorkloadConfig, now: Timestamp) -> Step {
         let mut step = Step::default();
         let live_nodes: Vec<&String> = config
             .node_names()

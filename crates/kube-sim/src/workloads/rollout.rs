@@ -78,7 +78,9 @@ pub fn fenceposts(rolling: Option<&RollingUpdateDeployment>, replicas: i32) -> R
     })
 }
 
-/// The bounds for `deployment`: zero surge for `Recreate`, which never overlaps old and new pods.
+/// The bounds for `deployment`. `Recreate` never overlaps old and new pods and counts no pod as
+/// allowed to be unavailable, so both bounds are zero, as Kubernetes' `MaxSurge` and
+/// `MaxUnavailable` helpers report for a non-rolling Deployment.
 ///
 /// # Errors
 ///
@@ -87,6 +89,12 @@ pub fn deployment_fenceposts(deployment: &Deployment) -> Result<Fenceposts> {
     let spec = &deployment.spec;
     let replicas = spec.replicas.unwrap_or(1);
     let strategy = spec.strategy.as_ref();
+    if replicas == 0 {
+        return Ok(Fenceposts {
+            max_surge: 0,
+            max_unavailable: 0,
+        });
+    }
     if strategy.and_then(|s| s.type_.as_deref()) == Some("Recreate") {
         return Ok(Fenceposts {
             max_surge: 0,
