@@ -41,19 +41,19 @@ use crate::{
 /// The `milvuses.milvus.io` CRD (`v1beta1`, served and stored).
 #[must_use]
 pub fn milvus_crd() -> CustomResourceDefinition {
-    with_schema::<Milvus>(Milvus::crd())
+    with_schema::<Milvus>(Milvus::crd(), true)
 }
 
 /// The `milvusupgrades.milvus.io` CRD (`v1beta1`).
 #[must_use]
 pub fn milvus_upgrade_crd() -> CustomResourceDefinition {
-    with_schema::<MilvusUpgrade>(MilvusUpgrade::crd())
+    with_schema::<MilvusUpgrade>(MilvusUpgrade::crd(), false)
 }
 
 /// The deprecated `milvusclusters.milvus.io` CRD (`v1alpha1`).
 #[must_use]
 pub fn milvus_cluster_crd() -> CustomResourceDefinition {
-    with_schema::<MilvusCluster>(MilvusCluster::crd())
+    with_schema::<MilvusCluster>(MilvusCluster::crd(), true)
 }
 
 /// Every CRD, in a fixed order: `milvuses`, `milvusupgrades`, `milvusclusters`.
@@ -106,8 +106,20 @@ pub fn schema_for<T: JsonSchema>() -> Result<JSONSchemaProps> {
 
 /// Replaces the schema of every version with ours. If generation failed, the derive's schema
 /// stays (a test checks that ours is the one in use).
-fn with_schema<T: JsonSchema>(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
-    if let Ok(schema) = schema_for::<T>() {
+///
+/// `spec_optional`: the kinds whose spec type reads a missing `spec` as empty (`Milvus`,
+/// `MilvusCluster`) do not require it, as the operator's schema does not.
+fn with_schema<T: JsonSchema>(
+    mut crd: CustomResourceDefinition,
+    spec_optional: bool,
+) -> CustomResourceDefinition {
+    if let Ok(mut schema) = schema_for::<T>() {
+        if spec_optional && let Some(required) = &mut schema.required {
+            required.retain(|r| r != "spec");
+            if required.is_empty() {
+                schema.required = None;
+            }
+        }
         for version in &mut crd.spec.versions {
             if let Some(validation) = &mut version.schema {
                 validation.open_api_v3_schema = Some(schema.clone());
