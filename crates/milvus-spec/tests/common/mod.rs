@@ -2,6 +2,8 @@
 //! reading multi-document YAML, and diffing JSON values with paths.
 
 #![allow(dead_code)] // each test binary uses a different subset
+// Helpers of test binaries: failing loudly is their job (clippy only exempts `#[test]` fns).
+#![allow(clippy::panic)]
 
 use std::{
     collections::BTreeSet,
