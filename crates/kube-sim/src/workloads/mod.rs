@@ -8,11 +8,16 @@ pub mod controller;
 pub mod deployment;
 pub mod error;
 pub mod faults;
+pub mod helmrelease;
+pub mod job;
 pub mod pod;
+pub mod pvc;
 pub mod replicaset;
 pub mod rng;
 pub mod rollout;
+pub mod runtime;
 pub mod snapshot;
+pub mod statefulset;
 
 pub use action::{Action, NewObject, Step};
 pub use clock::Clock;
@@ -20,6 +25,7 @@ pub use config::{Match, WorkloadConfig};
 pub use controller::Controller;
 pub use error::{Error, Result};
 pub use faults::{FaultRule, PodFault};
+pub use runtime::{WorkloadControl, WorkloadHandle, spawn};
 pub use snapshot::{Kind, ObjectKey, Snapshot};
 
 #[cfg(test)]

@@ -678,3 +678,254 @@ impl Controller for PodController {
         step
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::{
+        config::Match,
+        testing::{World, fixtures},
+    };
+    use k8s_openapi::api::core::v1::PodSpec;
+    use kube::api::ObjectMeta;
+
+    fn pod(name: &str, image: &str) -> Pod {
+        let t = fixtures::template("app", image);
+        Pod {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("default".into()),
+                ..ObjectMeta::default()
+            },
+            spec: t.spec,
+            status: None,
+        }
+    }
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).unwrap()
+    }
+
+    fn scheduled(mut p: Pod) -> Pod {
+        p.spec.get_or_insert_with(PodSpec::default).node_name = Some("sim-node-1".into());
+        p
+    }
+
+    fn cond<'a>(s: &'a PodStatus, t: &str) -> &'a PodCondition {
+        s.conditions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|c| c.type_ == t)
+            .unwrap()
+    }
+
+    #[test]
+    fn p01_pending_then_running_then_ready_after_the_delay() {
+        // kubelet: ContainerCreating (Pending), then Running with started=true, then Ready.
+        let config = WorkloadConfig::new().ready_after(Duration::from_secs(5));
+        let p = scheduled(pod("a", "nginx"));
+        let (s, next) = pod_status(&p, &config, at(0), at(0));
+        assert_eq!(s.phase.as_deref(), Some(PENDING));
+        let waiting = s.container_statuses.as_ref().unwrap()[0]
+            .state
+            .as_ref()
+            .unwrap()
+            .waiting
+            .as_ref()
+            .unwrap();
+        assert_eq!(waiting.reason.as_deref(), Some("ContainerCreating"));
+        assert_eq!(cond(&s, "PodScheduled").status, "True");
+        assert_eq!(next, Some(at(1)));
+        let (s, next) = pod_status(&p, &config, at(0), at(1));
+        assert_eq!(s.phase.as_deref(), Some(RUNNING));
+        assert!(s.pod_ip.is_some());
+        let cs = &s.container_statuses.as_ref().unwrap()[0];
+        assert_eq!((cs.started, cs.ready), (Some(true), false));
+        assert_eq!(cond(&s, "Ready").status, "False");
+        assert_eq!(next, Some(at(5)));
+        let (s, next) = pod_status(&p, &config, at(0), at(7));
+        assert_eq!(cond(&s, "Ready").status, "True");
+        assert_eq!(
+            cond(&s, "Ready").last_transition_time,
+            Some(Time(at(5))),
+            "transition at the exact due time"
+        );
+        assert_eq!(cond(&s, "ContainersReady").status, "True");
+        assert!(s.container_statuses.as_ref().unwrap()[0].ready);
+        assert_eq!(next, None);
+    }
+
+    #[test]
+    fn p02_crash_loop_backs_off_exponentially_and_is_never_ready() {
+        // kubelet: exit, CrashLoopBackOff for 10s, 20s, 40s ..., restartCount growing.
+        let config = WorkloadConfig::new().fault_for(Match::image("bad"), PodFault::CrashLoop);
+        let p = scheduled(pod("a", "bad"));
+        // Start at 1, crash at 2, back-off until 12, crash at 13, back-off 20s until 33.
+        let (s, _) = pod_status(&p, &config, at(0), at(5));
+        let cs = &s.container_statuses.as_ref().unwrap()[0];
+        assert_eq!(
+            cs.state
+                .as_ref()
+                .unwrap()
+                .waiting
+                .as_ref()
+                .unwrap()
+                .reason
+                .as_deref(),
+            Some("CrashLoopBackOff")
+        );
+        assert_eq!(cs.restart_count, 1);
+        assert_eq!(
+            cs.last_state
+                .as_ref()
+                .unwrap()
+                .terminated
+                .as_ref()
+                .unwrap()
+                .exit_code,
+            1
+        );
+        let (s, next) = pod_status(&p, &config, at(0), at(12));
+        let cs = &s.container_statuses.as_ref().unwrap()[0];
+        assert!(cs.state.as_ref().unwrap().running.is_some());
+        assert_eq!(next, Some(at(13)));
+        let (s, next) = pod_status(&p, &config, at(0), at(20));
+        assert_eq!(s.container_statuses.as_ref().unwrap()[0].restart_count, 2);
+        assert_eq!(next, Some(at(33)));
+        let (s, _) = pod_status(&p, &config, at(0), at(3_600));
+        let cs = &s.container_statuses.as_ref().unwrap()[0];
+        assert!(cs.restart_count > 10 && !cs.ready);
+        assert_eq!(s.phase.as_deref(), Some(RUNNING));
+        assert_eq!(cond(&s, "Ready").status, "False");
+    }
+
+    #[test]
+    fn p03_image_pull_failure_stays_pending() {
+        let config = WorkloadConfig::new().fault_for(
+            Match::image_prefix("private.registry/"),
+            PodFault::ImagePullFailure,
+        );
+        let p = scheduled(pod("a", "private.registry/app:1"));
+        let reason = |now| {
+            let (s, _) = pod_status(&p, &config, at(0), now);
+            assert_eq!(s.phase.as_deref(), Some(PENDING));
+            s.container_statuses.unwrap()[0]
+                .state
+                .clone()
+                .unwrap()
+                .waiting
+                .unwrap()
+                .reason
+                .unwrap()
+        };
+        assert_eq!(reason(at(2)), "ErrImagePull");
+        assert_eq!(reason(at(600)), "ImagePullBackOff");
+    }
+
+    #[test]
+    fn p04_job_pods_run_then_succeed() {
+        let config = WorkloadConfig::new().run_for(Duration::from_secs(10));
+        let mut p = scheduled(pod("a", "busybox"));
+        p.spec.as_mut().unwrap().restart_policy = Some("Never".into());
+        let (s, _) = pod_status(&p, &config, at(0), at(5));
+        assert_eq!(s.phase.as_deref(), Some(RUNNING));
+        let (s, next) = pod_status(&p, &config, at(0), at(11));
+        assert_eq!(s.phase.as_deref(), Some(SUCCEEDED));
+        let t = s.container_statuses.unwrap()[0]
+            .state
+            .clone()
+            .unwrap()
+            .terminated
+            .unwrap();
+        assert_eq!((t.exit_code, t.reason.as_deref()), (0, Some("Completed")));
+        assert_eq!(next, None);
+    }
+
+    #[test]
+    fn p05_scheduler_spreads_pods_and_respects_unschedulable() {
+        let config = WorkloadConfig::new().fault_for(Match::name("stuck"), PodFault::Unschedulable);
+        let mut w = World::new();
+        for n in ["a", "b", "c", "stuck"] {
+            let p = w.insert(pod(n, "nginx"));
+            w.snap.pods.insert(ObjectKey::of(&p), p);
+        }
+        let mut c = PodController::new();
+        w.run_for(10, &mut [&mut c], &config, &mut |_| {});
+        let nodes: BTreeSet<_> = ["a", "b", "c"]
+            .iter()
+            .map(|n| {
+                w.snap.pods[&ObjectKey::new("default", *n)]
+                    .spec
+                    .as_ref()
+                    .unwrap()
+                    .node_name
+                    .clone()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(nodes.len(), 3, "one pod per node");
+        let stuck = &w.snap.pods[&ObjectKey::new("default", "stuck")];
+        assert!(stuck.spec.as_ref().unwrap().node_name.is_none());
+        let s = stuck.status.as_ref().unwrap();
+        assert_eq!(s.phase.as_deref(), Some(PENDING));
+        let c = cond(s, "PodScheduled");
+        assert_eq!(
+            (c.status.as_str(), c.reason.as_deref()),
+            ("False", Some("Unschedulable"))
+        );
+    }
+
+    #[test]
+    fn p06_deletion_waits_for_shutdown_then_removes_unless_stuck() {
+        // kubelet: a deleted pod stays Terminating until its containers stop, then is removed
+        // with grace period 0; a stuck pod keeps its deletionTimestamp forever.
+        let config = WorkloadConfig::new()
+            .shutdown_after(Duration::from_secs(3))
+            .fault_for(Match::name("stuck"), PodFault::StuckTerminating);
+        let mut w = World::new();
+        for n in ["a", "stuck"] {
+            let p = w.insert(pod(n, "nginx"));
+            w.snap.pods.insert(ObjectKey::of(&p), p);
+        }
+        let mut c = PodController::new();
+        w.run_for(10, &mut [&mut c], &config, &mut |_| {});
+        for n in ["a", "stuck"] {
+            w.apply(&Action::Delete {
+                kind: Kind::Pod,
+                key: ObjectKey::new("default", n),
+                grace_period_seconds: None,
+            });
+        }
+        w.run_for(2, &mut [&mut c], &config, &mut |_| {});
+        assert!(is_terminating(&w.snap.pods[&ObjectKey::new("default", "a")]));
+        w.run_for(2, &mut [&mut c], &config, &mut |_| {});
+        assert!(!w.snap.pods.contains_key(&ObjectKey::new("default", "a")));
+        w.run_for(600, &mut [&mut c], &config, &mut |_| {});
+        assert!(is_terminating(&w.snap.pods[&ObjectKey::new("default", "stuck")]));
+    }
+
+    #[test]
+    fn p07_lost_node_pods_are_force_deleted_and_nothing_is_scheduled_there() {
+        let config = WorkloadConfig::new().nodes(["n1", "n2"]);
+        let mut w = World::new();
+        for n in ["a", "b"] {
+            let p = w.insert(pod(n, "nginx"));
+            w.snap.pods.insert(ObjectKey::of(&p), p);
+        }
+        let mut c = PodController::new();
+        w.run_for(5, &mut [&mut c], &config, &mut |_| {});
+        w.snap.lost_nodes.insert("n1".into());
+        w.run_for(1, &mut [&mut c], &config, &mut |_| {});
+        assert_eq!(w.snap.pods.len(), 1);
+        let p = w.insert(pod("c", "nginx"));
+        w.snap.pods.insert(ObjectKey::of(&p), p);
+        w.run_for(5, &mut [&mut c], &config, &mut |_| {});
+        assert!(
+            w.snap
+                .pods
+                .values()
+                .all(|p| p.spec.as_ref().unwrap().node_name.as_deref() == Some("n2"))
+        );
+    }
+}

@@ -1,0 +1,629 @@
+//! The thin async layer: watch the API server, run each controller as a task, perform its writes.
+//!
+//! [`spawn`] starts, on the current tokio runtime:
+//!
+//! - one `kube::runtime::watcher` per kind (Deployments, ReplicaSets, Pods, StatefulSets, PVCs,
+//!   Jobs, and Flux HelmReleases as dynamic objects), each keeping its part of a shared
+//!   [`Snapshot`] current; a kind the server does not serve (HelmRelease before its CRD exists)
+//!   is retried with the watcher's back-off and simply stays empty;
+//! - one task per [`Controller`], which waits until the kinds it reads have been listed, then
+//!   runs a pass whenever the snapshot changes or the time it asked for arrives
+//!   (`tokio::time::sleep_until`, so a paused test clock jumps straight there).
+//!
+//! Writes go through `kube::Client` as JSON merge patches (status through the `/status`
+//! subresource), creates and deletes. The response to each write is put into the snapshot at
+//! once, so a controller never acts twice on a stale view while the watch event is in flight;
+//! watch events older than what is cached (by `resourceVersion`) are ignored for the same
+//! reason. A failed write is retried one second later. The [`WorkloadHandle`] aborts all tasks
+//! when dropped.
+
+use super::{
+    action::{Action, NewObject},
+    clock::Clock,
+    config::WorkloadConfig,
+    controller::Controller,
+    deployment::DeploymentController,
+    error::{Error, Result},
+    helmrelease::{HelmReleaseController, helm_release_resource},
+    job::JobController,
+    pod::PodController,
+    pvc::PvcController,
+    replicaset::ReplicaSetController,
+    snapshot::{Kind, ObjectKey, Snapshot},
+    statefulset::StatefulSetController,
+};
+use futures::{Stream, StreamExt};
+use k8s_openapi::{
+    api::{
+        apps::v1::{Deployment, ReplicaSet, StatefulSet},
+        batch::v1::Job,
+        core::v1::{PersistentVolumeClaim, Pod},
+    },
+    jiff::Timestamp,
+};
+use kube::{
+    Api, Client, Resource,
+    api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams},
+    runtime::{WatchStreamExt, watcher},
+};
+use serde::de::DeserializeOwned;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt::Debug,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+use tokio::{sync::watch, task::JoinHandle};
+
+/// The field manager of every write the simulated controllers make.
+pub const FIELD_MANAGER: &str = "kube-sim-workloads";
+
+/// How many recent errors a [`WorkloadHandle`] keeps.
+const ERROR_HISTORY: usize = 100;
+
+type Slot<K> = fn(&mut Snapshot) -> &mut BTreeMap<ObjectKey, K>;
+
+struct Shared {
+    snapshot: Mutex<Snapshot>,
+    changed: watch::Sender<u64>,
+    clock: Clock,
+    config: WorkloadConfig,
+    errors: Mutex<Vec<String>>,
+    writes: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Snapshot> {
+        self.snapshot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn record_error(&self, controller: &str, error: &Error) {
+        let mut errors = self.errors.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut message = format!("{controller}: {error}");
+        let mut source = std::error::Error::source(error);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        errors.push(message);
+        if errors.len() > ERROR_HISTORY {
+            errors.remove(0);
+        }
+    }
+
+    fn record_write(&self, action: &Action) {
+        let verb = match action {
+            Action::Create(_) => "create",
+            Action::Patch { .. } => "patch",
+            Action::PatchStatus { .. } => "patch-status",
+            Action::Delete { .. } => "delete",
+        };
+        let line = format!("{verb} {} {}", action.kind().as_str(), action.key());
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
+    }
+}
+
+/// A cloneable remote control for running simulated controllers: trigger node loss, read what
+/// they see and what they wrote. Obtained from [`WorkloadHandle::control`].
+#[derive(Clone)]
+pub struct WorkloadControl {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WorkloadControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadControl").finish_non_exhaustive()
+    }
+}
+
+impl WorkloadControl {
+    /// Loses node `node`: every pod on it is force-deleted (their controllers create
+    /// replacements), and nothing is scheduled there until [`restore_node`](Self::restore_node).
+    pub fn lose_node(&self, node: &str) {
+        self.shared.lock().lost_nodes.insert(node.to_string());
+        self.shared.notify();
+    }
+
+    /// Brings a lost node back: pods may be scheduled there again.
+    pub fn restore_node(&self, node: &str) {
+        self.shared.lock().lost_nodes.remove(node);
+        self.shared.notify();
+    }
+
+    /// The nodes currently lost.
+    #[must_use]
+    pub fn lost_nodes(&self) -> BTreeSet<String> {
+        self.shared.lock().lost_nodes.clone()
+    }
+
+    /// A copy of what the controllers currently see.
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        self.shared.lock().clone()
+    }
+
+    /// The virtual clock the controllers use for timestamps.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The current virtual time.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
+    }
+
+    /// Every write made so far, in order, as `verb Kind namespace/name` (a reproducibility log:
+    /// the same seed and the same inputs give the same log).
+    #[must_use]
+    pub fn writes(&self) -> Vec<String> {
+        self.shared
+            .writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The most recent failed writes (at most 100), with their causes.
+    #[must_use]
+    pub fn errors(&self) -> Vec<String> {
+        self.shared
+            .errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The simulated controllers: created with [`WorkloadHandle::new`] (nothing runs yet) or
+/// [`spawn`] (running). Dropping the handle stops every task it started.
+///
+/// It dereferences to a [`WorkloadControl`], so `handle.lose_node("sim-node-1")` works directly.
+pub struct WorkloadHandle {
+    tasks: Vec<JoinHandle<()>>,
+    control: WorkloadControl,
+}
+
+impl std::fmt::Debug for WorkloadHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadHandle")
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for WorkloadHandle {
+    type Target = WorkloadControl;
+
+    fn deref(&self) -> &WorkloadControl {
+        &self.control
+    }
+}
+
+impl WorkloadHandle {
+    /// Controllers configured by `config`, not started yet. The virtual clock starts now: create
+    /// the handle within the tokio runtime (and paused clock) it will run on.
+    #[must_use]
+    pub fn new(config: WorkloadConfig) -> Self {
+        let epoch = config.epoch_value().unwrap_or_else(Timestamp::now);
+        let (changed, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            snapshot: Mutex::new(Snapshot::default()),
+            changed,
+            clock: Clock::starting_at(epoch),
+            config,
+            errors: Mutex::new(Vec::new()),
+            writes: Mutex::new(Vec::new()),
+        });
+        Self {
+            tasks: Vec::new(),
+            control: WorkloadControl { shared },
+        }
+    }
+
+    /// A remote control that stays usable after the handle moved into a task (see
+    /// [`run`](Self::run)).
+    #[must_use]
+    pub fn control(&self) -> WorkloadControl {
+        self.control.clone()
+    }
+
+    /// Starts the watchers and controllers against `client` on the current tokio runtime.
+    /// Calling it again starts a second set; don't.
+    pub fn start(&mut self, client: Client) {
+        let s = &self.control.shared;
+        let c = &client;
+        let seed = s.config.seed_value();
+        self.tasks.extend([
+            tokio::spawn(watch_kind::<Deployment>(
+                c.clone(),
+                s.clone(),
+                Kind::Deployment,
+                |s| &mut s.deployments,
+            )),
+            tokio::spawn(watch_kind::<ReplicaSet>(
+                c.clone(),
+                s.clone(),
+                Kind::ReplicaSet,
+                |s| &mut s.replica_sets,
+            )),
+            tokio::spawn(watch_kind::<Pod>(c.clone(), s.clone(), Kind::Pod, |s| {
+                &mut s.pods
+            })),
+            tokio::spawn(watch_kind::<StatefulSet>(
+                c.clone(),
+                s.clone(),
+                Kind::StatefulSet,
+                |s| &mut s.stateful_sets,
+            )),
+            tokio::spawn(watch_kind::<PersistentVolumeClaim>(
+                c.clone(),
+                s.clone(),
+                Kind::PersistentVolumeClaim,
+                |s| &mut s.pvcs,
+            )),
+            tokio::spawn(watch_kind::<Job>(c.clone(), s.clone(), Kind::Job, |s| {
+                &mut s.jobs
+            })),
+            tokio::spawn(watch_events(
+                watcher(
+                    Api::<DynamicObject>::all_with(c.clone(), &helm_release_resource()),
+                    watcher::Config::default(),
+                )
+                .default_backoff(),
+                s.clone(),
+                Kind::HelmRelease,
+                |s| &mut s.helm_releases,
+            )),
+            tokio::spawn(run(PodController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(ReplicaSetController::new(seed), c.clone(), s.clone())),
+            tokio::spawn(run(DeploymentController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(StatefulSetController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(PvcController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(JobController::new(seed), c.clone(), s.clone())),
+            tokio::spawn(run(HelmReleaseController::new(), c.clone(), s.clone())),
+        ]);
+    }
+
+    /// Starts the controllers and runs until the returned future is dropped (then they stop).
+    /// This fits a background-controller hook such as
+    /// `SimulatorBuilder::controller("workloads", move |client| handle.run(client))`; keep a
+    /// [`control`](Self::control) to trigger node loss.
+    pub async fn run(mut self, client: Client) {
+        self.start(client);
+        std::future::pending::<()>().await;
+    }
+
+    /// Stops every task now.
+    pub fn abort(&self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for WorkloadHandle {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+/// Starts the simulated workload controllers against `client`.
+///
+/// Must be called from within a tokio runtime (it spawns tasks). The controllers watch all
+/// namespaces.
+///
+/// ```no_run
+/// # async fn demo(client: kube::Client) {
+/// use kube_sim::workloads::{self, WorkloadConfig};
+/// let handle = workloads::spawn(client, WorkloadConfig::new().seed(42));
+/// // ... create Deployments through the client; pods appear and become Ready ...
+/// handle.lose_node("sim-node-1");
+/// # }
+/// ```
+#[must_use = "dropping the handle stops the controllers"]
+pub fn spawn(client: Client, config: WorkloadConfig) -> WorkloadHandle {
+    let mut handle = WorkloadHandle::new(config);
+    handle.start(client);
+    handle
+}
+
+async fn watch_kind<K>(client: Client, shared: Arc<Shared>, kind: Kind, slot: Slot<K>)
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
+{
+    let stream = watcher(Api::<K>::all(client), watcher::Config::default()).default_backoff();
+    watch_events(stream, shared, kind, slot).await;
+}
+
+fn resource_version(meta: &kube::api::ObjectMeta) -> Option<u64> {
+    meta.resource_version.as_deref().and_then(|v| v.parse().ok())
+}
+
+/// Whether `new` should replace `old` in the cache: a different object (uid), or not older.
+fn supersedes(old: &kube::api::ObjectMeta, new: &kube::api::ObjectMeta) -> bool {
+    if old.uid != new.uid {
+        return true;
+    }
+    match (resource_version(old), resource_version(new)) {
+        (Some(a), Some(b)) => b >= a,
+        _ => true,
+    }
+}
+
+fn upsert<K: Resource>(map: &mut BTreeMap<ObjectKey, K>, obj: K) {
+    let key = ObjectKey::of(&obj);
+    match map.get(&key) {
+        Some(old) if !supersedes(old.meta(), obj.meta()) => {}
+        _ => {
+            map.insert(key, obj);
+        }
+    }
+}
+
+fn remove<K: Resource>(map: &mut BTreeMap<ObjectKey, K>, obj: &K) {
+    let key = ObjectKey::of(obj);
+    if map.get(&key).is_some_and(|old| old.meta().uid == obj.meta().uid) {
+        map.remove(&key);
+    }
+}
+
+async fn watch_events<K, S>(stream: S, shared: Arc<Shared>, kind: Kind, slot: Slot<K>)
+where
+    K: Resource,
+    S: Stream<Item = std::result::Result<watcher::Event<K>, watcher::Error>>,
+{
+    let mut stream = std::pin::pin!(stream);
+    let mut listing: BTreeMap<ObjectKey, K> = BTreeMap::new();
+    while let Some(event) = stream.next().await {
+        let Ok(event) = event else { continue };
+        let changed = {
+            let mut snapshot = shared.lock();
+            match event {
+                watcher::Event::Init => {
+                    listing.clear();
+                    false
+                }
+                watcher::Event::InitApply(o) => {
+                    listing.insert(ObjectKey::of(&o), o);
+                    false
+                }
+                watcher::Event::InitDone => {
+                    *slot(&mut snapshot) = std::mem::take(&mut listing);
+                    snapshot.synced.insert(kind);
+                    true
+                }
+                watcher::Event::Apply(o) => {
+                    upsert(slot(&mut snapshot), o);
+                    true
+                }
+                watcher::Event::Delete(o) => {
+                    remove(slot(&mut snapshot), &o);
+                    true
+                }
+            }
+        };
+        if changed {
+            shared.notify();
+        }
+    }
+}
+
+async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Shared>) {
+    let mut changes = shared.changed.subscribe();
+    loop {
+        changes.borrow_and_update();
+        let snapshot = shared.lock().clone();
+        let mut wake = None;
+        if controller.reads().iter().all(|k| snapshot.synced.contains(k)) {
+            let step = controller.step(&snapshot, &shared.config, shared.clock.now());
+            drop(snapshot);
+            let mut failed = false;
+            for action in step.actions {
+                shared.record_write(&action);
+                if let Err(e) = apply(&client, &shared, action).await {
+                    shared.record_error(controller.name(), &e);
+                    failed = true;
+                }
+            }
+            let soon = tokio::time::Instant::now() + Duration::from_secs(1);
+            // A wake-up that is already due would spin without letting (paused) time advance.
+            wake = step.wake_at.map(|t| shared.clock.instant_at(t)).map(|at| {
+                if at <= tokio::time::Instant::now() {
+                    soon
+                } else {
+                    at
+                }
+            });
+            if failed {
+                wake = Some(wake.map_or(soon, |w| w.min(soon)));
+            }
+        }
+        let changed = match wake {
+            Some(at) => tokio::select! {
+                r = changes.changed() => r,
+                () = tokio::time::sleep_until(at) => Ok(()),
+            },
+            None => changes.changed().await,
+        };
+        if changed.is_err() {
+            return;
+        }
+    }
+}
+
+fn pp() -> PatchParams {
+    PatchParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PatchParams::default()
+    }
+}
+
+fn api_error(verb: &'static str, kind: Kind, key: &ObjectKey, e: kube::Error) -> Error {
+    Error::Api {
+        verb,
+        kind: kind.as_str(),
+        namespace: key.namespace.clone(),
+        name: key.name.clone(),
+        source: Box::new(e),
+    }
+}
+
+fn is_status(e: &kube::Error, code: u16) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == code)
+}
+
+async fn apply(client: &Client, shared: &Shared, action: Action) -> Result<()> {
+    match action {
+        Action::Create(object) => {
+            let key = object.key();
+            let kind = object.kind();
+            let ns = key.namespace.clone();
+            let result = match object {
+                NewObject::Pod(o) => {
+                    create(Api::namespaced(client.clone(), &ns), shared, *o, |s| &mut s.pods).await
+                }
+                NewObject::ReplicaSet(o) => {
+                    create(Api::namespaced(client.clone(), &ns), shared, *o, |s| {
+                        &mut s.replica_sets
+                    })
+                    .await
+                }
+                NewObject::PersistentVolumeClaim(o) => {
+                    create(Api::namespaced(client.clone(), &ns), shared, *o, |s| &mut s.pvcs).await
+                }
+            };
+            match result {
+                Err(e) if is_status(&e, 409) => Ok(()),
+                r => r.map_err(|e| api_error("create", kind, &key, e)),
+            }
+        }
+        Action::Patch { kind, key, patch } => {
+            write(client, shared, kind, &key, Write::Patch(&patch, false)).await
+        }
+        Action::PatchStatus { kind, key, patch } => {
+            write(client, shared, kind, &key, Write::Patch(&patch, true)).await
+        }
+        Action::Delete {
+            kind,
+            key,
+            grace_period_seconds,
+        } => write(client, shared, kind, &key, Write::Delete(grace_period_seconds)).await,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Write<'a> {
+    Patch(&'a serde_json::Value, bool),
+    Delete(Option<u32>),
+}
+
+async fn write(client: &Client, shared: &Shared, kind: Kind, key: &ObjectKey, w: Write<'_>) -> Result<()> {
+    let c = client.clone();
+    let ns = key.namespace.as_str();
+    let result = match kind {
+        Kind::Deployment => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.deployments).await,
+        Kind::ReplicaSet => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.replica_sets).await,
+        Kind::Pod => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.pods).await,
+        Kind::StatefulSet => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.stateful_sets).await,
+        Kind::PersistentVolumeClaim => {
+            write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.pvcs).await
+        }
+        Kind::Job => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.jobs).await,
+        Kind::HelmRelease => {
+            let api = Api::namespaced_with(c, ns, &helm_release_resource());
+            write_to(api, shared, key, w, |s| &mut s.helm_releases).await
+        }
+    };
+    let verb = match w {
+        Write::Patch(_, false) => "patch",
+        Write::Patch(_, true) => "patch status",
+        Write::Delete(_) => "delete",
+    };
+    match result {
+        Err(e) if is_status(&e, 404) => {
+            // Gone already: forget it, the watch will agree.
+            Ok(())
+        }
+        r => r.map_err(|e| api_error(verb, kind, key, e)),
+    }
+}
+
+async fn create<K>(api: Api<K>, shared: &Shared, obj: K, slot: Slot<K>) -> kube::Result<()>
+where
+    K: Resource + Clone + DeserializeOwned + serde::Serialize + Debug,
+{
+    let created = api
+        .create(
+            &PostParams {
+                field_manager: Some(FIELD_MANAGER.into()),
+                ..PostParams::default()
+            },
+            &obj,
+        )
+        .await?;
+    upsert(slot(&mut shared.lock()), created);
+    shared.notify();
+    Ok(())
+}
+
+async fn write_to<K>(
+    api: Api<K>,
+    shared: &Shared,
+    key: &ObjectKey,
+    w: Write<'_>,
+    slot: Slot<K>,
+) -> kube::Result<()>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    match w {
+        Write::Patch(patch, status) => {
+            let patch = Patch::Merge(patch);
+            let result = if status {
+                api.patch_status(&key.name, &pp(), &patch).await
+            } else {
+                api.patch(&key.name, &pp(), &patch).await
+            };
+            match result {
+                Ok(obj) => upsert(slot(&mut shared.lock()), obj),
+                Err(e) => {
+                    if is_status(&e, 404) {
+                        slot(&mut shared.lock()).remove(key);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Write::Delete(grace) => {
+            let dp = DeleteParams {
+                grace_period_seconds: grace,
+                ..DeleteParams::background()
+            };
+            match api.delete(&key.name, &dp).await {
+                Ok(either) => match either.left() {
+                    Some(obj) => upsert(slot(&mut shared.lock()), obj),
+                    None => {
+                        slot(&mut shared.lock()).remove(key);
+                    }
+                },
+                Err(e) => {
+                    if is_status(&e, 404) {
+                        slot(&mut shared.lock()).remove(key);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+    shared.notify();
+    Ok(())
+}
