@@ -1,1 +1,3 @@
+//! Requests per second through the in-process service (filled in below).
+
 fn main() {}
