@@ -114,6 +114,21 @@ fn with_schema<T: JsonSchema>(
     spec_optional: bool,
 ) -> CustomResourceDefinition {
     if let Ok(mut schema) = schema_for::<T>() {
+        // The derive leaves these out (the API server checks them anyway); the operator's
+        // schema lists them, and `kubectl explain` shows them.
+        let properties = schema.properties.get_or_insert_with(Default::default);
+        for (name, type_) in [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "object"),
+        ] {
+            properties
+                .entry(name.to_owned())
+                .or_insert_with(|| JSONSchemaProps {
+                    type_: Some(type_.to_owned()),
+                    ..JSONSchemaProps::default()
+                });
+        }
         if spec_optional && let Some(required) = &mut schema.required {
             required.retain(|r| r != "spec");
             if required.is_empty() {
