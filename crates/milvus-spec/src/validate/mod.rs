@@ -62,9 +62,9 @@
 //!   unknown fields are reported as warnings instead of being dropped without a word.
 //! - `v1alpha1` `Milvus` and `MilvusCluster` documents are converted to `v1beta1` ([`crate::
 //!   v1alpha1`]) and then validated as a `Milvus`; violations name the `v1beta1` field paths.
-//!   `MilvusCluster` documents are schema-checked against their own CRD first; `v1alpha1`
-//!   `Milvus` documents (our CRD does not serve that version) only through their typed parse
-//!   and the converted `Milvus`.
+//!   Both are schema-checked first: `MilvusCluster` against its own CRD, `v1alpha1` `Milvus`
+//!   against the schema generated from its type (our `Milvus` CRD does not serve that
+//!   version).
 //! - The transition rules are new.
 //! - V3's detail text ends with serde's decode error instead of Go's (see [`webhook`]).
 
@@ -230,7 +230,7 @@ pub fn read_object(doc: &Value) -> Result<(Object, Vec<String>), Report> {
         ("milvus.io/v1beta1", "Milvus") => schema::milvus_schema(),
         ("milvus.io/v1beta1", _) => schema::milvus_upgrade_schema(),
         ("milvus.io/v1alpha1", "MilvusCluster") => schema::milvus_cluster_schema(),
-        _ => None,
+        _ => schema::milvus_v1alpha1_schema(),
     };
     let mut warnings = Vec::new();
     if let Some(schema) = schema {

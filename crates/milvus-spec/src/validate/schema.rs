@@ -3,7 +3,7 @@
 //! `kubectl apply` sends a document to the API server, which checks it against the
 //! `openAPIV3Schema` of the CRD (a *structural* schema) before the Milvus Operator's webhook sees
 //! it. This module runs the same check offline against the schema of **our** generated CRDs
-//! ([`Milvus::crd`](kube::CustomResourceExt::crd) and friends), so a manifest that would be
+//! ([`crate::crd`]), so a manifest that would be
 //! refused by `kubectl apply` is refused here too, with every problem at once:
 //!
 //! - JSON types (`object`, `array`, `string`, `integer`, `number`, `boolean`), `nullable`, and
@@ -37,10 +37,11 @@ use std::{
     sync::OnceLock,
 };
 
-use kube::CustomResourceExt;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Map, Value};
 
 use super::{Violation, ViolationKind};
+use crate::crd;
 
 /// What the schema check found: violations (the API server would reject the document) and
 /// warnings (fields it would silently drop).
@@ -99,12 +100,11 @@ pub fn check_value(value: &Value, schema: &Value, path: &str) -> SchemaCheck {
     c.finish()
 }
 
-/// The `openAPIV3Schema` of the served version of a CRD we generate, as JSON.
+/// The `openAPIV3Schema` of the storage version of a CRD, as JSON.
 ///
-/// `None` when the CRD carries no schema (never the case for our CRDs).
+/// `None` when the CRD carries no schema (never the case for ours).
 #[must_use]
-pub fn crd_schema<K: CustomResourceExt>() -> Option<Value> {
-    let crd = K::crd();
+pub fn crd_schema(crd: &CustomResourceDefinition) -> Option<Value> {
     let version = crd
         .spec
         .versions
@@ -115,28 +115,44 @@ pub fn crd_schema<K: CustomResourceExt>() -> Option<Value> {
     serde_json::to_value(schema).ok()
 }
 
-/// The schema of `milvus.io/v1beta1` `Milvus`, computed once.
+/// The schema of `milvus.io/v1beta1` `Milvus` in our CRD ([`crd::milvus_crd`]), computed once.
 #[must_use]
 pub fn milvus_schema() -> Option<&'static Value> {
     static SCHEMA: OnceLock<Option<Value>> = OnceLock::new();
-    SCHEMA.get_or_init(crd_schema::<crate::v1beta1::Milvus>).as_ref()
+    SCHEMA.get_or_init(|| crd_schema(&crd::milvus_crd())).as_ref()
 }
 
-/// The schema of `milvus.io/v1beta1` `MilvusUpgrade`, computed once.
+/// The schema of `milvus.io/v1beta1` `MilvusUpgrade` in our CRD ([`crd::milvus_upgrade_crd`]),
+/// computed once.
 #[must_use]
 pub fn milvus_upgrade_schema() -> Option<&'static Value> {
     static SCHEMA: OnceLock<Option<Value>> = OnceLock::new();
     SCHEMA
-        .get_or_init(crd_schema::<crate::v1beta1::MilvusUpgrade>)
+        .get_or_init(|| crd_schema(&crd::milvus_upgrade_crd()))
         .as_ref()
 }
 
-/// The schema of `milvus.io/v1alpha1` `MilvusCluster`, computed once.
+/// The schema of `milvus.io/v1alpha1` `MilvusCluster` in our CRD
+/// ([`crd::milvus_cluster_crd`]), computed once.
 #[must_use]
 pub fn milvus_cluster_schema() -> Option<&'static Value> {
     static SCHEMA: OnceLock<Option<Value>> = OnceLock::new();
     SCHEMA
-        .get_or_init(crd_schema::<crate::v1alpha1::MilvusCluster>)
+        .get_or_init(|| crd_schema(&crd::milvus_cluster_crd()))
+        .as_ref()
+}
+
+/// The schema of a `milvus.io/v1alpha1` `Milvus`, generated from its type with the settings of
+/// our CRDs ([`crd::schema_for`]; no CRD of ours serves this version), computed once.
+#[must_use]
+pub fn milvus_v1alpha1_schema() -> Option<&'static Value> {
+    static SCHEMA: OnceLock<Option<Value>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            crd::schema_for::<crate::v1alpha1::Milvus>()
+                .ok()
+                .and_then(|s| serde_json::to_value(s).ok())
+        })
         .as_ref()
 }
 
