@@ -1,0 +1,174 @@
+//! Deployments, ReplicaSets and pods, simulated against the in-process API server, in virtual
+//! time (a paused tokio clock).
+
+// Test helpers outside `#[test]` functions may unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use k8s_openapi::api::{
+    apps::v1::{Deployment, ReplicaSet},
+    core::v1::Pod,
+};
+use kube::{
+    Api, Client,
+    api::{ListParams, Patch, PatchParams, PostParams},
+};
+use kube_sim::{
+    Simulator,
+    workloads::{self, WorkloadConfig},
+};
+use serde_json::json;
+use std::time::Duration;
+
+fn deployment(name: &str, replicas: i32, image: &str) -> Deployment {
+    serde_json::from_value(json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": name, "namespace": "default" },
+        "spec": {
+            "replicas": replicas,
+            "selector": { "matchLabels": { "app": name } },
+            "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } },
+            "template": {
+                "metadata": { "labels": { "app": name } },
+                "spec": { "containers": [ { "name": "app", "image": image } ] }
+            }
+        }
+    }))
+    .unwrap()
+}
+
+fn condition(d: &Deployment, type_: &str) -> (String, String) {
+    let c = d
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_.as_deref() == Some(type_)))
+        .unwrap_or_else(|| panic!("no {type_} condition in {:?}", d.status));
+    (
+        c.status.clone().unwrap_or_default(),
+        c.reason.clone().unwrap_or_default(),
+    )
+}
+
+fn sim() -> Simulator {
+    Simulator::builder().graceful_pod_deletion(true).build()
+}
+
+async fn ready_pods(client: &Client) -> usize {
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    pods.list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .count()
+}
+
+#[tokio::test(start_paused = true)]
+async fn deployment_of_three_converges_available_in_virtual_time() {
+    // kube-controller-manager + kubelet: a Deployment of 3 gets a ReplicaSet, 3 Ready pods and the
+    // conditions Available/MinimumReplicasAvailable and Progressing/NewReplicaSetAvailable.
+    let sim = sim();
+    let client = sim.client();
+    let handle = workloads::spawn(client.clone(), WorkloadConfig::new().seed(1));
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(&PostParams::default(), &deployment("web", 3, "nginx:1"))
+        .await
+        .unwrap();
+
+    tokio::time::sleep(Duration::from_secs(30)).await;
+
+    let d = api.get("web").await.unwrap();
+    assert_eq!(
+        condition(&d, "Available"),
+        ("True".into(), "MinimumReplicasAvailable".into())
+    );
+    assert_eq!(
+        condition(&d, "Progressing"),
+        ("True".into(), "NewReplicaSetAvailable".into())
+    );
+    let s = d.status.clone().unwrap();
+    assert_eq!(
+        (
+            s.replicas,
+            s.ready_replicas,
+            s.available_replicas,
+            s.updated_replicas
+        ),
+        (Some(3), Some(3), Some(3), Some(3))
+    );
+    assert_eq!(s.observed_generation, d.metadata.generation);
+    let rs: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    let rss = rs.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(rss.len(), 1);
+    let name = rss[0].metadata.name.clone().unwrap();
+    let hash = rss[0].metadata.labels.as_ref().unwrap()["pod-template-hash"].clone();
+    assert_eq!(name, format!("web-{hash}"));
+    assert_eq!(ready_pods(&client).await, 3);
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    for p in pods.list(&ListParams::default()).await.unwrap().items {
+        let status = p.status.unwrap();
+        assert_eq!(status.phase.as_deref(), Some("Running"));
+        assert!(status.pod_ip.is_some());
+        assert!(p.spec.unwrap().node_name.is_some());
+    }
+    assert!(handle.errors().is_empty(), "{:?}", handle.errors());
+}
+
+#[tokio::test(start_paused = true)]
+async fn image_change_rolls_out_with_surge_one_and_never_drops_availability() {
+    // maxSurge=1/maxUnavailable=0: Ready pods never fall below the desired 3 during a rollout.
+    let sim = sim();
+    let client = sim.client();
+    let handle = workloads::spawn(client.clone(), WorkloadConfig::new().seed(2));
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(&PostParams::default(), &deployment("web", 3, "nginx:1"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+
+    let patch = json!({ "spec": { "template": { "spec": { "containers": [ { "name": "app", "image": "nginx:2" } ] } } } });
+    api.patch("web", &PatchParams::default(), &Patch::Strategic(&patch))
+        .await
+        .unwrap();
+    let mut min_ready = usize::MAX;
+    let mut min_available = i32::MAX;
+    for _ in 0..120 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        min_ready = min_ready.min(ready_pods(&client).await);
+        let d = api.get("web").await.unwrap();
+        min_available = min_available.min(d.status.and_then(|s| s.available_replicas).unwrap_or(0));
+    }
+    assert_eq!(
+        min_ready, 3,
+        "a Ready pod is only removed once its replacement is Ready"
+    );
+    assert!(min_available >= 3, "availableReplicas dipped to {min_available}");
+    let d = api.get("web").await.unwrap();
+    assert_eq!(
+        condition(&d, "Progressing"),
+        ("True".into(), "NewReplicaSetAvailable".into())
+    );
+    assert_eq!(
+        d.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"],
+        "2"
+    );
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let images: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.spec.unwrap().containers[0].image.clone().unwrap())
+        .collect();
+    assert_eq!(images, vec!["nginx:2".to_string(); 3]);
+    assert!(handle.errors().is_empty(), "{:?}", handle.errors());
+}
