@@ -3,6 +3,9 @@
 //! once, with the API server's field paths; unknown fields are warnings; and `read_object`'s
 //! handling of documents that cannot be read as a typed object.
 
+// Helpers of a test binary: failing loudly is their job (clippy only exempts `#[test]` fns).
+#![allow(clippy::panic)]
+
 use milvus_spec::validate::{self, Object, Report, ViolationKind};
 use serde_json::{Value, json};
 

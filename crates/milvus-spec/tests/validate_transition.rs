@@ -1,6 +1,9 @@
 //! Transition rules T1-T4: changes the Milvus documentation says a running instance cannot
 //! take, compared on effective values with the running instance's pinned decisions.
 
+// Helpers of a test binary: failing loudly is their job (clippy only exempts `#[test]` fns).
+#![allow(clippy::panic)]
+
 use milvus_spec::{
     defaults,
     v1beta1::Milvus,
