@@ -14,7 +14,7 @@
 //!   never removed, as when a node is unreachable or a finalizer is never cleared.
 //!
 //! Node loss is not a per-pod fault: it is triggered at run time through
-//! [`WorkloadHandle::lose_node`](super::WorkloadHandle::lose_node).
+//! [`WorkloadControl::lose_node`](super::WorkloadControl::lose_node).
 //!
 //! # Selection
 //!

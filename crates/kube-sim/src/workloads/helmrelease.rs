@@ -8,10 +8,10 @@
 //! For each new generation the controller first writes `Reconciling=True` and `Ready=Unknown`
 //! (reason `Progressing`) with `status.lastAttemptedGeneration`; after the configured delay
 //! ([`WorkloadConfig::helm_release_ready_after`], or the object's
-//! [`ANNOTATION_READY_AFTER`](super::config::ANNOTATION_READY_AFTER)) it writes `Ready=True`
+//! [`ANNOTATION_READY_AFTER`]) it writes `Ready=True`
 //! with reason `ReconciliationSucceeded`, `Released=True` (`InstallSucceeded`),
 //! `observedGeneration` and `lastAttemptedRevision`. With the annotation
-//! [`ANNOTATION_FAULT`](super::config::ANNOTATION_FAULT) set to `install-failure` it writes
+//! [`ANNOTATION_FAULT`] set to `install-failure` it writes
 //! `Ready=False` with reason `InstallFailed` instead. The Helm chart is not rendered: no
 //! objects are created.
 
