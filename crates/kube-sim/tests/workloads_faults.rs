@@ -238,3 +238,59 @@ async fn same_seed_gives_the_same_run() {
     let (_, pods_c) = scenario(8).await;
     assert_ne!(pods_a, pods_c, "another seed names pods differently");
 }
+
+#[tokio::test(start_paused = true)]
+async fn api_errors_and_dropped_watches_are_survived() {
+    // A real kube-controller-manager requeues failed writes and re-lists after a dropped watch;
+    // so do the simulated controllers: the Deployment still converges.
+    use kube_sim::{Fault, Faults, Verb};
+    let faults = Faults::default()
+        .rule(
+            kube_sim::FaultRule::new(Fault::Error(500))
+                .verbs([Verb::Patch, Verb::Create])
+                .rate(0.2),
+        )
+        .rule(
+            kube_sim::FaultRule::new(Fault::Error(409))
+                .verbs([Verb::Patch])
+                .resources(["pods"])
+                .rate(0.1),
+        )
+        .drop_watches(0.05);
+    let sim = Simulator::builder()
+        .seed(11)
+        .faults(faults)
+        .graceful_pod_deletion(true)
+        .build();
+    let client = sim.client();
+    let handle = workloads::spawn(client.clone(), WorkloadConfig::new().seed(11));
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    let mut created = false;
+    for _ in 0..20 {
+        if api
+            .create(&PostParams::default(), &deployment("web", 3, "nginx:1"))
+            .await
+            .is_ok()
+        {
+            created = true;
+            break;
+        }
+    }
+    assert!(created);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let d = api.get("web").await.unwrap();
+    assert_eq!(
+        condition(&d, "Available"),
+        ("True".into(), "MinimumReplicasAvailable".into())
+    );
+    assert_eq!(
+        condition(&d, "Progressing"),
+        ("True".into(), "NewReplicaSetAvailable".into())
+    );
+    assert_eq!(
+        pods(&client).await.len(),
+        3,
+        "no duplicate pods despite failed and retried writes"
+    );
+    assert!(!handle.errors().is_empty(), "faults were injected");
+}
