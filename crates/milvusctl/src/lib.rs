@@ -1,0 +1,120 @@
+//! `milvusctl`: the command line for Milvus on Kubernetes.
+//!
+//! The binary is a thin wrapper around [`run`], so that tests (and other tools) can drive
+//! every command in-process with their own output buffers.
+//!
+//! Exit codes, for every command:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the input is invalid (including YAML of the wrong shape, reported at its field path) |
+//! | 2 | a file cannot be read or is not YAML (with line and column), or the arguments are wrong |
+//!
+//! Warnings go to standard error prefixed `warning:` and never change the exit code.
+
+use std::{ffi::OsString, io::Write};
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+pub mod input;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the input is invalid.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: unreadable input or wrong arguments.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Offline tools for `milvus.io` manifests: CRDs, validation, defaults, conversion.
+#[derive(Debug, Parser)]
+#[command(name = "milvusctl", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the CustomResourceDefinitions of Milvus, MilvusUpgrade and MilvusCluster.
+    Crd,
+    /// Check milvus.io documents as admission would: schema, defaults, then every rule.
+    ///
+    /// With --from, documents of NEW are paired with those of OLD by kind, namespace and
+    /// name, and the change from OLD to NEW is checked too.
+    Validate {
+        /// The running (old) manifests; FILES are then the new ones.
+        #[arg(long, value_name = "OLD")]
+        from: Option<String>,
+        /// Manifests to check (`-` reads standard input).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Print the effective Milvus (every default applied) as YAML.
+    Defaults {
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Print v1alpha1 Milvus and MilvusCluster manifests as v1beta1 Milvus.
+    Convert {
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+}
+
+/// Where a command writes.
+pub(crate) struct Output<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+impl Output<'_> {
+    /// Writes a line to standard error; a failed write to a closed stream is not an error of
+    /// the command.
+    pub fn error_line(&mut self, line: &str) {
+        let _ = writeln!(self.err, "{line}");
+    }
+
+    /// Writes a warning line (`warning: ...`) to standard error.
+    pub fn warning(&mut self, line: &str) {
+        let _ = writeln!(self.err, "warning: {line}");
+    }
+
+    /// Writes text to standard output.
+    pub fn print(&mut self, text: &str) {
+        let _ = self.out.write_all(text.as_bytes());
+    }
+}
+
+/// Runs `milvusctl` with these arguments (the first is the program name) and returns the exit
+/// code.
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut output = Output { out, err };
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                output.error_line(text.trim_end());
+                EXIT_USAGE
+            } else {
+                // --help and --version
+                output.print(&text);
+                EXIT_OK
+            };
+        }
+    };
+    match cli.command {
+        Command::Crd => commands::crd(&mut output),
+        Command::Validate { from, files } => commands::validate(&mut output, from.as_deref(), &files),
+        Command::Defaults { file } => commands::defaults(&mut output, &file),
+        Command::Convert { file } => commands::convert(&mut output, &file),
+    }
+}

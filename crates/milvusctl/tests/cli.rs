@@ -1,0 +1,286 @@
+//! `milvusctl` end to end, in-process: exit codes, output formats and every command.
+
+// Test helpers fail loudly: a missing temp dir is a broken test machine, not a case to handle.
+#![allow(clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+
+struct Run {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv = vec!["milvusctl"];
+    argv.extend_from_slice(args);
+    let code = milvusctl::run(argv, &mut out, &mut err);
+    Run {
+        code,
+        out: String::from_utf8_lossy(&out).into_owned(),
+        err: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
+
+/// Writes `content` to a fresh file in a per-test temporary directory and returns its path.
+fn file(test: &str, name: &str, content: &str) -> String {
+    let dir: PathBuf = std::env::temp_dir().join(format!("milvusctl-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write fixture");
+    path.to_string_lossy().into_owned()
+}
+
+const STANDALONE_25: &str = "apiVersion: milvus.io/v1beta1
+kind: Milvus
+metadata:
+  name: notes
+spec:
+  components:
+    image: milvusdb/milvus:v2.5.16
+";
+
+#[test]
+fn validate_accepts_the_bundled_examples() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/manifests");
+    for name in ["cluster.yaml", "standalone.yaml"] {
+        let r = run(&["validate", &format!("{root}/{name}")]);
+        assert_eq!(r.code, 0, "{name}: {}", r.err);
+        assert!(r.err.is_empty(), "{name}: unexpected output {}", r.err);
+    }
+}
+
+#[test]
+fn validate_reports_every_violation_with_file_kind_name_and_path() {
+    let f = file(
+        "violations",
+        "m.yaml",
+        "apiVersion: milvus.io/v1beta1
+kind: Milvus
+metadata: {name: broken}
+spec:
+  mode: cluster
+  components:
+    rollingMode: 1
+    proxy:
+      groups:
+      - {name: AZ_1, replicas: 1}
+      - {name: ok, replicas: 1, labels: {milvus.io/x: zone-a}}
+  dependencies:
+    etcd: {external: true}
+",
+    );
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    for expected in [
+        "Milvus/broken: spec.components.rollingMode:",
+        "Milvus/broken: spec.dependencies.etcd.endpoints:",
+        "Milvus/broken: spec.components.proxy.groups[0].name:",
+        "Milvus/broken: spec.components.proxy.groups[1].labels[milvus.io/x]:",
+    ] {
+        assert!(r.err.contains(expected), "missing `{expected}` in:\n{}", r.err);
+    }
+    assert!(
+        r.err.lines().all(|l| l.starts_with(&f)),
+        "every line starts with the file:\n{}",
+        r.err
+    );
+}
+
+#[test]
+fn wrong_shape_is_invalid_at_its_field_path() {
+    let f = file(
+        "shape",
+        "m.yaml",
+        "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {name: x}\nspec: 5\n",
+    );
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("Milvus/x: spec:"), "{}", r.err);
+}
+
+#[test]
+fn unreadable_input_exits_2_with_line_and_column() {
+    let f = file("yaml", "m.yaml", "a: 1\n---\nb: [1, 2\n");
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err.contains(&format!("{f}:3:")),
+        "line of the whole file expected: {}",
+        r.err
+    );
+    let r = run(&["validate", "/nonexistent/m.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("cannot read"), "{}", r.err);
+}
+
+#[test]
+fn wrong_arguments_exit_2() {
+    assert_eq!(run(&[]).code, 2);
+    assert_eq!(run(&["validate"]).code, 2);
+    assert_eq!(run(&["frobnicate"]).code, 2);
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.out.contains("validate"));
+}
+
+#[test]
+fn other_kinds_are_skipped_with_a_warning_that_keeps_exit_0() {
+    let f = file(
+        "skip",
+        "m.yaml",
+        &format!("{STANDALONE_25}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\n"),
+    );
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.err.contains("warning:") && r.err.contains("Secret/s: skipped"),
+        "{}",
+        r.err
+    );
+}
+
+#[test]
+fn unknown_fields_are_warnings_not_violations() {
+    let f = file("unknown", "m.yaml", &format!("{STANDALONE_25}    replicaz: 3\n"));
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.err.starts_with("warning:") && r.err.contains("replicaz"),
+        "{}",
+        r.err
+    );
+}
+
+#[test]
+fn validate_from_pins_the_old_decisions() {
+    let old = file("from-pin", "old.yaml", STANDALONE_25);
+    // The same instance moved to 2.6 with the default message stream: the pinned rocksmq is
+    // kept, so nothing changes message stream and the transition is valid.
+    let new = file(
+        "from-pin",
+        "new.yaml",
+        &STANDALONE_25.replace("v2.5.16", "v2.6.11"),
+    );
+    let r = run(&["validate", "--from", &old, &new]);
+    assert_eq!(r.code, 0, "{}", r.err);
+}
+
+#[test]
+fn validate_from_rejects_a_message_stream_change() {
+    let old = file("from-mq", "old.yaml", STANDALONE_25);
+    let new = file(
+        "from-mq",
+        "new.yaml",
+        &format!("{STANDALONE_25}  dependencies:\n    msgStreamType: woodpecker\n"),
+    );
+    let r = run(&["validate", "--from", &old, &new]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.err.contains("msgStreamType"), "{}", r.err);
+}
+
+#[test]
+fn validate_from_checks_unpaired_documents_as_new() {
+    let old = file("from-unpaired", "old.yaml", STANDALONE_25);
+    let new = file(
+        "from-unpaired",
+        "new.yaml",
+        &STANDALONE_25.replace("name: notes", "name: other"),
+    );
+    assert_eq!(run(&["validate", "--from", &old, &new]).code, 0);
+}
+
+#[test]
+fn defaults_prints_the_effective_spec() {
+    let f = file("defaults", "m.yaml", STANDALONE_25);
+    let r = run(&["defaults", &f]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&r.out).expect("YAML output");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        docs[0]
+            .pointer("/spec/dependencies/msgStreamType")
+            .and_then(|v| v.as_str()),
+        Some("rocksmq")
+    );
+    assert_eq!(
+        docs[0].pointer("/metadata/namespace").and_then(|v| v.as_str()),
+        Some("default")
+    );
+}
+
+#[test]
+fn convert_turns_v1alpha1_kinds_into_v1beta1_milvus() {
+    let f = file(
+        "convert",
+        "m.yaml",
+        "apiVersion: milvus.io/v1alpha1
+kind: MilvusCluster
+metadata: {name: legacy, namespace: team}
+spec:
+  components:
+    queryNode: {replicas: 2}
+---
+apiVersion: milvus.io/v1alpha1
+kind: Milvus
+metadata: {name: small}
+spec:
+  replicas: 1
+  serviceType: NodePort
+  persistence: {enabled: true}
+",
+    );
+    let r = run(&["convert", &f]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&r.out).expect("YAML output");
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["apiVersion"], "milvus.io/v1beta1");
+    assert_eq!(docs[0]["spec"]["mode"], "cluster");
+    assert_eq!(docs[0]["spec"]["components"]["queryNode"]["replicas"], 2);
+    assert_eq!(docs[1]["spec"]["mode"], "standalone");
+    assert_eq!(
+        docs[1]["spec"]["components"]["standalone"]["serviceType"],
+        "NodePort"
+    );
+    assert_eq!(
+        docs[1]["spec"]["dependencies"]["rocksmq"]["persistence"]["enabled"],
+        true
+    );
+}
+
+#[test]
+fn crd_prints_the_three_crds() {
+    let r = run(&["crd"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&r.out).expect("YAML output");
+    let names: Vec<&str> = docs
+        .iter()
+        .filter_map(|d| d.pointer("/metadata/name")?.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "milvuses.milvus.io",
+            "milvusupgrades.milvus.io",
+            "milvusclusters.milvus.io"
+        ]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// No input makes milvusctl panic, and every run ends with a documented exit code.
+    #[test]
+    fn arbitrary_input_never_panics(text in "(apiVersion: milvus.io/v1beta1\nkind: Milvus\n)?[ -~\n]{0,200}") {
+        let f = file("proptest", "input.yaml", &text);
+        for cmd in ["validate", "defaults", "convert"] {
+            let r = run(&[cmd, &f]);
+            prop_assert!(r.code <= 2, "{} exited {}", cmd, r.code);
+        }
+    }
+}
