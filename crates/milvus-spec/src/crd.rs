@@ -17,6 +17,13 @@
 //! ([`crate::v1alpha1`]).
 //!
 //! Output is deterministic: the same build prints the same bytes.
+//!
+//! ```
+//! let yaml = milvus_spec::crd::crds_yaml()?;
+//! assert!(yaml.starts_with("---\napiVersion: apiextensions.k8s.io/v1\n"));
+//! assert!(yaml.contains("name: milvuses.milvus.io"));
+//! # Ok::<(), milvus_spec::Error>(())
+//! ```
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps,

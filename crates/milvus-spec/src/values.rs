@@ -15,6 +15,27 @@
 //! The path helpers ([`Values::get_path`], [`Values::set_path`], [`Values::remove_path`],
 //! [`Values::merge`]) are what defaulting and rendering use to read and edit nested keys such
 //! as `etcd.rootPath` or `rootCoord.enableActiveStandby`.
+//!
+//! ```
+//! use milvus_spec::Values;
+//! use serde_json::json;
+//!
+//! let mut config: Values = serde_json::from_value(json!({
+//!     "etcd": {"rootPath": "demo", "endpoints": ["x:2379"]},
+//!     "rootCoord": 5
+//! }))?;
+//! assert_eq!(config.get_path(&["etcd", "rootPath"]), Some(&json!("demo")));
+//! config.remove_path(&["etcd", "endpoints"]);
+//! assert!(config.set_path(&["dataCoord", "enableActiveStandby"], json!(true)));
+//! // `rootCoord` is not an object, so the operator (and we) leave it alone.
+//! assert!(!config.set_path(&["rootCoord", "enableActiveStandby"], json!(true)));
+//! config.merge(&serde_json::from_value(json!({"etcd": {"rootPath": "other"}}))?);
+//! assert_eq!(
+//!     serde_json::Value::from(config),
+//!     json!({"etcd": {"rootPath": "other"}, "rootCoord": 5, "dataCoord": {"enableActiveStandby": true}})
+//! );
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 use std::borrow::Cow;
 

@@ -16,6 +16,36 @@
 //!
 //! The CRD generated from these types (with [`crate::crd::milvus_crd`]) keeps every upstream
 //! field and adds one documented field, `status.pinnedDecisions` ([`PinnedDecisions`]).
+//!
+//! ```
+//! use milvus_spec::v1beta1::{Milvus, MilvusMode, MsgStreamType};
+//!
+//! let yaml = r#"
+//! apiVersion: milvus.io/v1beta1
+//! kind: Milvus
+//! metadata:
+//!   name: demo
+//! spec:
+//!   mode: cluster
+//!   components:
+//!     proxy:
+//!       replicas: 2
+//!       groups:
+//!         - name: zone-a
+//!           replicas: 1
+//!   dependencies:
+//!     msgStreamType: kafka
+//! "#;
+//! let milvus: Milvus = serde_saphyr::from_str(yaml)?;
+//! assert_eq!(milvus.mode(), MilvusMode::Cluster);
+//! let proxy = milvus.spec.components.as_ref().and_then(|c| c.proxy.as_ref());
+//! assert_eq!(proxy.and_then(|p| p.service.component.replicas), Some(2));
+//! let deps = milvus.spec.dependencies.as_ref();
+//! assert_eq!(deps.and_then(|d| d.msg_stream_type), Some(MsgStreamType::Kafka));
+//! // Nothing was defaulted: `targetPortType` is still absent.
+//! assert_eq!(milvus.spec.components.as_ref().and_then(|c| c.target_port_type), None);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 /// Declares a string enum with known values and an `Other(String)` variant, for fields whose
 /// CRD schema is a plain string (any value is accepted, some values mean something).
