@@ -19,7 +19,7 @@
 //! parse; [`milvus`] and [`milvus_upgrade`] validate typed values (schema check of their
 //! serialized form, then defaults, then rules).
 //!
-//! On top of admission, [`transition`] checks an update against the spec that is running
+//! On top of admission, [`transition()`] checks an update against the spec that is running
 //! (rules T1-T4, [`mod@transition`]): changes the Milvus documentation says cannot be made to a
 //! running instance. The operator has no such rules.
 //!

@@ -197,27 +197,24 @@ fn shown(path: &str) -> &str {
 /// A lowercase RFC 1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters).
 #[must_use]
 pub fn is_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b.first().is_some_and(|c| *c != b'-')
-        && b.last().is_some_and(|c| *c != b'-')
+    s.len() <= 63 && is_dns1123_label_pattern(s)
 }
 
 /// A lowercase RFC 1123 subdomain: dot-separated labels, at most 253 characters.
 #[must_use]
 pub fn is_dns1123_subdomain(s: &str) -> bool {
-    s.len() <= 253
-        && s.split('.').all(|label| {
-            let b = label.as_bytes();
-            !b.is_empty()
-                && b.iter()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-                && b.first().is_some_and(|c| *c != b'-')
-                && b.last().is_some_and(|c| *c != b'-')
-        })
+    s.len() <= 253 && s.split('.').all(is_dns1123_label_pattern)
+}
+
+/// The pattern of an RFC 1123 label, without its length limit: lowercase alphanumerics and
+/// `-`, starting and ending with an alphanumeric.
+pub(crate) fn is_dns1123_label_pattern(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 #[derive(Default)]
@@ -284,7 +281,14 @@ impl Checker {
             )),
             None | Some(Value::Null) => {}
             Some(Value::String(name)) => {
-                if !is_dns1123_subdomain(name) {
+                if name.len() > 253 {
+                    self.invalid(
+                        "metadata.name",
+                        &Value::String(name.clone()),
+                        "must be no more than 253 characters".to_owned(),
+                    );
+                }
+                if !name.split('.').all(is_dns1123_label_pattern) {
                     self.invalid(
                         "metadata.name",
                         &Value::String(name.clone()),

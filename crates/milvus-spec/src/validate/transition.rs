@@ -4,7 +4,7 @@
 //! the new object), yet the Milvus documentation names changes that cannot be carried out on a
 //! running instance. These rules reject them before anything touches the cluster. Both sides
 //! are compared on **effective** values (after defaulting), with the running instance's pinned
-//! decisions fed into the new spec's defaulting (see [`crate::validate::transition`]), so a
+//! decisions fed into the new spec's defaulting (see [`crate::validate::transition()`]), so a
 //! value that the rules would choose differently today (the message stream of a standalone
 //! instance created on 2.5) is compared as it was actually chosen.
 //!

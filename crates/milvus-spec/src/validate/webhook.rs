@@ -28,7 +28,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Violation, ViolationKind};
+use super::{Violation, ViolationKind, schema::is_dns1123_label_pattern};
 use crate::{
     component::Component,
     names,
@@ -373,15 +373,6 @@ fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
-fn is_label_pattern(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b.first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.last().is_some_and(u8::is_ascii_alphanumeric)
-}
-
 /// apimachinery's `IsDNS1123Label`: one message per problem (too long; dots in an otherwise
 /// valid subdomain; anything else).
 #[must_use]
@@ -390,8 +381,8 @@ pub fn dns1123_label_errors(value: &str) -> Vec<String> {
     if value.len() > 63 {
         errs.push("must be no more than 63 characters".to_owned());
     }
-    if !is_label_pattern(value) {
-        if value.split('.').all(is_label_pattern) {
+    if !is_dns1123_label_pattern(value) {
+        if value.split('.').all(is_dns1123_label_pattern) {
             errs.push("must not contain dots".to_owned());
         } else {
             errs.push(DNS1123_LABEL_MESSAGE.to_owned());
