@@ -3,6 +3,9 @@
 //! defaults and V1-V19 / UV1-UV4. These manifests are what the operator documents as valid, so
 //! any violation here is a false positive of ours.
 
+// Helpers of a test binary: failing loudly is their job (clippy only exempts `#[test]` fns).
+#![allow(clippy::panic)]
+
 mod common;
 
 use milvus_spec::validate;
@@ -71,4 +74,86 @@ fn upstream_samples_warn_only_about_their_one_typo() {
         ]
     );
     assert_eq!(checked, 45, "documents checked");
+}
+
+/// The `openAPIV3Schema` of one version of an upstream CRD file.
+fn upstream_schema(dir: &std::path::Path, file: &str, version: &str) -> serde_json::Value {
+    let crd = common::yaml_documents(&dir.join("config/crd/bases").join(file)).remove(0);
+    let versions = crd
+        .pointer("/spec/versions")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    versions
+        .into_iter()
+        .find(|v| v.get("name").and_then(serde_json::Value::as_str) == Some(version))
+        .and_then(|v| v.pointer("/schema/openAPIV3Schema").cloned())
+        .unwrap_or_else(|| panic!("{file} has no {version} schema"))
+}
+
+/// The schema checker itself, run with the operator's own CRDs instead of ours: every sample
+/// passes, and a set of broken documents gets the same violations (paths and types) under the
+/// operator's schema as under ours, so the two CRDs enforce the same constraints of f.3.
+#[test]
+fn schema_check_agrees_with_the_operators_crds() {
+    use milvus_spec::validate::schema;
+    use serde_json::json;
+
+    let Some(dir) = common::upstream_dir("schema_check_agrees_with_the_operators_crds") else {
+        return;
+    };
+    let milvus = upstream_schema(&dir, "milvus.io_milvuses.yaml", "v1beta1");
+    let upgrade = upstream_schema(&dir, "milvus.io_milvusupgrades.yaml", "v1beta1");
+    let cluster = upstream_schema(&dir, "milvus.io_milvusclusters.yaml", "v1alpha1");
+    let mut checked = 0;
+    for file in common::yaml_files(&dir.join("config/samples")) {
+        for doc in common::yaml_documents(&file) {
+            let s = match common::type_of(&doc) {
+                ("milvus.io/v1beta1", "Milvus") => &milvus,
+                ("milvus.io/v1beta1", "MilvusUpgrade") => &upgrade,
+                ("milvus.io/v1alpha1", "MilvusCluster") => &cluster,
+                _ => continue,
+            };
+            checked += 1;
+            let found = schema::check_object(&doc, s).violations;
+            assert!(found.is_empty(), "{}: {found:?}", file.display());
+        }
+    }
+    assert_eq!(checked, 45);
+
+    let broken = json!({
+        "apiVersion": "milvus.io/v1beta1",
+        "kind": "Milvus",
+        "metadata": {"name": "m"},
+        "spec": {
+            "mode": "both",
+            "components": {
+                "imageUpdateMode": "now",
+                "targetPortType": 1,
+                "metricInterval": "5 min",
+                "paused": "no",
+                "proxy": {"replicas": -3, "port": 65536, "serviceType": "Magic",
+                          "groups": [{"name": "a", "replicas": 1}, {"name": "a", "replicas": -2}, {"name": ""}]},
+                "queryNode": {"replicas": "1"},
+                "resources": {"limits": {"cpu": false}}
+            },
+            "dependencies": {
+                "msgStreamType": "mqtt",
+                "storage": {"type": "Ceph", "inCluster": {"deletionPolicy": "Keep"}},
+                "woodpecker": {"quorumBufferPools": [{"name": "p"}]},
+                "etcd": {"endpoints": [1]}
+            }
+        }
+    });
+    let ours = milvus_spec::validate::schema::milvus_schema().expect("our schema");
+    let summary = |s: &serde_json::Value| -> Vec<(String, String)> {
+        schema::check_object(&broken, s)
+            .violations
+            .iter()
+            .map(|v| (v.path.clone(), v.kind.as_str().to_owned()))
+            .collect()
+    };
+    let upstream_found = summary(&milvus);
+    assert_eq!(upstream_found.len(), 19, "{upstream_found:#?}");
+    assert_eq!(summary(ours), upstream_found);
 }
