@@ -367,3 +367,114 @@ pub mod messages {
         format!("kafka sasl secret[{secret}] has no [{key}] key")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::DeploymentCondition;
+
+    use super::*;
+
+    fn deploy(generation: i64, observed: i64, cond: Option<(&str, &str)>) -> ComponentDeployStatus {
+        ComponentDeployStatus {
+            generation: Some(generation),
+            image: Some("img".into()),
+            status: Some(DeploymentStatus {
+                observed_generation: Some(observed),
+                conditions: cond.map(|(status, reason)| {
+                    vec![DeploymentCondition {
+                        type_: Some("Progressing".into()),
+                        status: Some(status.into()),
+                        reason: Some(reason.into()),
+                        ..DeploymentCondition::default()
+                    }]
+                }),
+                ..DeploymentStatus::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn deployment_state_follows_the_operators_rules() {
+        use DeploymentState::*;
+        assert_eq!(
+            deploy(2, 1, Some(("True", reasons::NEW_REPLICA_SET_AVAILABLE))).state(),
+            Progressing
+        );
+        assert_eq!(deploy(2, 2, None).state(), Progressing);
+        assert_eq!(
+            deploy(2, 2, Some(("True", reasons::DEPLOYMENT_PAUSED))).state(),
+            Paused
+        );
+        assert_eq!(
+            deploy(2, 2, Some(("False", "ProgressDeadlineExceeded"))).state(),
+            Failed
+        );
+        assert_eq!(
+            deploy(2, 2, Some(("True", reasons::NEW_REPLICA_SET_AVAILABLE))).state(),
+            Complete
+        );
+        assert_eq!(
+            deploy(2, 2, Some(("True", "ReplicaSetUpdated"))).state(),
+            Progressing
+        );
+        assert_eq!(ComponentDeployStatus::default().state(), Progressing);
+    }
+
+    #[test]
+    fn health_status_and_condition_types_accept_any_string() {
+        assert_eq!(
+            MilvusHealthStatus::KNOWN,
+            ["Pending", "Healthy", "Unhealthy", "Deleting", "Stopped"]
+        );
+        assert_eq!(MilvusConditionType::KNOWN.len(), 5);
+        let s: MilvusHealthStatus = serde_json::from_value("Healthy".into()).unwrap();
+        assert_eq!(s, MilvusHealthStatus::Healthy);
+        let s: MilvusHealthStatus = serde_json::from_value("Creating".into()).unwrap();
+        assert_eq!(s.to_string(), "Creating");
+        assert_eq!(serde_json::to_value(&s).unwrap(), "Creating");
+    }
+
+    #[test]
+    fn messages_are_spelled_as_the_operator_writes_them() {
+        assert_eq!(
+            messages::components_not_ready(&["proxy", "querynode"], "x"),
+            "[proxy querynode] not ready, detail: x"
+        );
+        assert_eq!(
+            messages::downgrading_image(&["proxy", "querynode"]),
+            "{Milvus is performing rolling downgrade, pending components[proxy,querynode]}"
+        );
+        assert_eq!(
+            messages::upgrading_image(&["a"]),
+            "Milvus is performing rolling upgrade pending components[a]"
+        );
+        assert_eq!(
+            messages::components_updating(&["a", "b"]),
+            "Milvus components[a,b] are updating"
+        );
+        assert_eq!(
+            messages::connect_failed("h:1", "refused"),
+            "connect h:1 failed: refused"
+        );
+        assert_eq!(
+            messages::kafka_secret_missing_key("ns/s", "username"),
+            "kafka sasl secret[ns/s] has no [username] key"
+        );
+    }
+
+    #[test]
+    fn pinned_decisions_round_trip_in_camel_case() {
+        let raw = serde_json::json!({
+            "operatorVersion": "v1.3.8",
+            "podServiceLabelAdded": true,
+            "etcdChartVersion": "etcd-v8",
+            "pulsarChartVersion": "pulsar-v3",
+            "msgStreamType": "woodpecker",
+            "dependencyValuesMerged": true
+        });
+        let pinned: PinnedDecisions = serde_json::from_value(raw.clone()).unwrap();
+        assert_eq!(pinned.msg_stream_type, Some(MsgStreamType::Woodpecker));
+        assert_eq!(pinned.pulsar_chart_version, Some(ChartVersion::PulsarV3));
+        assert_eq!(serde_json::to_value(&pinned).unwrap(), raw);
+    }
+}

@@ -258,3 +258,57 @@ pub mod upgrade_conditions {
     /// Reason of `CheckingUpgrationState` when the Milvus cannot be read.
     pub const REASON_GET_MILVUS_FAILED: &str = "GetMilvusFailed";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrade_states_keep_the_operators_spellings() {
+        assert_eq!(MilvusUpgradeState::KNOWN.len(), 13);
+        assert_eq!(MilvusUpgradeState::from(""), MilvusUpgradeState::Pending);
+        assert_eq!(
+            MilvusUpgradeState::from("RollbackedSucceeded"),
+            MilvusUpgradeState::RollbackSucceeded
+        );
+        assert_eq!(MilvusUpgradeState::BakupMetaFailed.as_str(), "BakupMetaFailed");
+        let json = serde_json::to_value(MilvusUpgradeState::RollbackSucceeded).unwrap();
+        assert_eq!(json, "RollbackedSucceeded");
+        let other: MilvusUpgradeState = serde_json::from_value("Later".into()).unwrap();
+        assert_eq!(other, MilvusUpgradeState::Other("Later".into()));
+        assert!(!other.is_known());
+    }
+
+    #[test]
+    fn requeue_and_terminal_states() {
+        let no_requeue: Vec<_> = MilvusUpgradeState::KNOWN
+            .iter()
+            .map(|s| MilvusUpgradeState::from(*s))
+            .filter(|s| !s.needs_requeue())
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            no_requeue,
+            [
+                "Succeeded",
+                "BakupMetaFailed",
+                "UpdateMetaFailed",
+                "RollbackedSucceeded",
+                "RollbackFailed"
+            ]
+        );
+        assert!(MilvusUpgradeState::RollbackFailed.is_terminal());
+        assert!(!MilvusUpgradeState::UpdateMetaFailed.is_terminal());
+    }
+
+    #[test]
+    fn max_retry_and_rollback_are_not_filled_when_parsing() {
+        let spec: MilvusUpgradeSpec = serde_json::from_value(serde_json::json!({
+            "milvus": {"name": "m"}, "sourceVersion": "2.1.0", "targetVersion": "2.2.0"
+        }))
+        .unwrap();
+        assert_eq!(spec.max_retry, None);
+        assert_eq!(spec.rollback_if_failed, None);
+        assert_eq!(spec.operation, None);
+    }
+}
