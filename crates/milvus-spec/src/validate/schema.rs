@@ -230,6 +230,9 @@ impl Checker {
     fn finish(mut self) -> SchemaCheck {
         self.out.violations.sort_by_cached_key(|v| path_key(&v.path));
         self.out
+            .warnings
+            .sort_by_cached_key(|w| path_key(w.split(": ").next().unwrap_or("")));
+        self.out
     }
 
     fn push(&mut self, v: Violation) {

@@ -174,7 +174,10 @@ impl Violation {
             out.push_str(": ");
             out.push_str(v);
         }
-        if !self.message.is_empty() && self.kind != ViolationKind::Duplicate {
+        if !self.message.is_empty()
+            && self.kind != ViolationKind::Duplicate
+            && self.message != self.kind.as_str()
+        {
             out.push_str(": ");
             out.push_str(&self.message);
         }
@@ -189,3 +192,45 @@ impl fmt::Display for Violation {
 }
 
 impl std::error::Error for Violation {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_server_text_follows_apimachinery() {
+        let required = Violation::new(
+            "schema",
+            ViolationKind::Required,
+            "spec.milvus.name",
+            "Required value",
+        );
+        assert_eq!(required.api_server_text(), "spec.milvus.name: Required value");
+        assert_eq!(required.to_string(), "spec.milvus.name: Required value");
+
+        let duplicate = Violation::new(
+            "V13",
+            ViolationKind::Duplicate,
+            "spec.components.proxy.groups[1].name",
+            "Duplicate value: \"g1\"",
+        )
+        .with_value("g1");
+        assert_eq!(
+            duplicate.api_server_text(),
+            "spec.components.proxy.groups[1].name: Duplicate value: \"g1\""
+        );
+
+        let forbidden = Violation::new(
+            "V18",
+            ViolationKind::Forbidden,
+            "spec.components.proxy.groups[0].labels[milvus.io/service]",
+            "label is reserved by milvus-operator",
+        )
+        .with_value("x");
+        assert_eq!(
+            forbidden.api_server_text(),
+            "spec.components.proxy.groups[0].labels[milvus.io/service]: Forbidden: label is reserved by milvus-operator"
+        );
+        assert_eq!(ViolationKind::TypeInvalid.cause_type(), "FieldValueTypeInvalid");
+    }
+}
