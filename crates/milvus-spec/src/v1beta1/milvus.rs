@@ -10,7 +10,8 @@ use crate::values::Values;
 /// Spec of a `milvus.io/v1beta1` `Milvus`: one Milvus instance, standalone or distributed.
 ///
 /// The generated CRD ([`crate::crd::milvus_crd`]) is the operator's `milvuses.milvus.io`, served
-/// as `v1beta1` only, plus the documented `status.pinnedDecisions`.
+/// as `v1beta1` only, plus the documented `status.pinnedDecisions`. Prefer it to the derive's
+/// `Milvus::crd()`, whose schema marks every optional field nullable and carries descriptions.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 #[kube(
     group = "milvus.io",

@@ -4,7 +4,10 @@
 //! Reading rules that hold for every type here:
 //!
 //! - Every optional field is an `Option`, omitted when `None`, so parsing a manifest and
-//!   serializing it again gives back exactly the input (no field appears or disappears).
+//!   serializing it again gives back exactly the input (no field appears or disappears). An
+//!   explicit `null` on an optional field reads as absent (as in the operator's Go types);
+//!   inside free-form [`crate::Values`] a `null` is kept. A missing `spec` reads as empty and
+//!   is written back as `spec: {}`, as the operator writes it.
 //! - Schema defaults (`spec.mode: standalone`, `inCluster.deletionPolicy: Retain`, ...) appear in
 //!   the generated CRD schema only; parsing never fills them in. The effective values come from
 //!   [`crate::defaults`].
