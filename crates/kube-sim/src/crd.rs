@@ -186,18 +186,30 @@ fn preserves(schema: &Value) -> bool {
 }
 
 /// Drop members the schema does not know, then apply `default`s. `root` is true for the
-/// object itself, whose `apiVersion`, `kind` and `metadata` are always kept.
-pub fn prune_and_default(v: &mut Value, schema: &Value, root: bool) {
+/// object itself, whose `apiVersion`, `kind` and `metadata` are always kept. Returns the paths
+/// of the dropped members (`spec.foo`), for strict field validation.
+pub fn prune_and_default(v: &mut Value, schema: &Value, root: bool) -> Vec<String> {
+    let mut pruned = Vec::new();
+    prune_at(v, schema, root, "", &mut pruned);
+    pruned
+}
+
+fn prune_at(v: &mut Value, schema: &Value, root: bool, path: &str, pruned: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             let props = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties").filter(|a| a.is_object());
             let embedded = root || schema.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true);
-            if !preserves(schema) && (props.is_some() || additional.is_some() || schema.get("type").and_then(Value::as_str) == Some("object")) {
+            let is_object = props.is_some() || additional.is_some() || schema.get("type").and_then(Value::as_str) == Some("object");
+            if !preserves(schema) && is_object {
                 m.retain(|k, _| {
-                    props.is_some_and(|p| p.contains_key(k))
+                    let keep = props.is_some_and(|p| p.contains_key(k))
                         || additional.is_some()
-                        || (embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                        || (embedded && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+                    if !keep {
+                        pruned.push(join(path, k));
+                    }
+                    keep
                 });
             }
             if let Some(props) = props {
@@ -213,19 +225,19 @@ pub fn prune_and_default(v: &mut Value, schema: &Value, root: bool) {
                         continue;
                     }
                     if let Some(ps) = props.get(k) {
-                        prune_and_default(child, ps, false);
+                        prune_at(child, ps, false, &join(path, k), pruned);
                     }
                 }
             } else if let Some(add) = additional {
-                for child in m.values_mut() {
-                    prune_and_default(child, add, false);
+                for (k, child) in m.iter_mut() {
+                    prune_at(child, add, false, &join(path, k), pruned);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(is) = schema.get("items") {
-                for item in items {
-                    prune_and_default(item, is, false);
+                for (i, item) in items.iter_mut().enumerate() {
+                    prune_at(item, is, false, &format!("{path}[{i}]"), pruned);
                 }
             }
         }
@@ -368,10 +380,20 @@ fn join(path: &str, field: &str) -> String {
     if path.is_empty() { field.to_string() } else { format!("{path}.{field}") }
 }
 
-/// Prune, default and validate a custom resource against its version's schema.
-pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str) -> ApiResult<()> {
+/// Prune, default and validate a custom resource against its version's schema. With
+/// `strict` (`fieldValidation=Strict`, as kubectl sends), an unknown field is a 400
+/// BadRequest instead of being dropped silently.
+pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str, strict: bool) -> ApiResult<()> {
     let Some(schema) = &info.schema else { return Ok(()) };
-    prune_and_default(obj, schema, true);
+    let pruned = prune_and_default(obj, schema, true);
+    if strict && !pruned.is_empty() {
+        let fields: Vec<String> = pruned.iter().map(|p| format!("unknown field \"{p}\"")).collect();
+        let version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+            fields.join(", ")
+        )));
+    }
     let mut causes = Vec::new();
     validate(obj, schema, "", &mut causes);
     if causes.is_empty() {

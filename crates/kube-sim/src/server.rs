@@ -220,6 +220,20 @@ pub(crate) fn error_response(e: &ApiError) -> Response<SimBody> {
     resp
 }
 
+fn success_status(rt: &ResourceType, obj: &Value) -> Value {
+    let mut details = json!({
+        "name": obj.pointer("/metadata/name"),
+        "kind": rt.plural,
+        "uid": obj.pointer("/metadata/uid"),
+    });
+    if !rt.group.is_empty()
+        && let Some(d) = details.as_object_mut()
+    {
+        d.insert("group".into(), json!(rt.group));
+    }
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+}
+
 fn injected_error(code: u16) -> ApiError {
     match code {
         409 => ApiError::new(409, "Conflict", "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected)"),
@@ -456,7 +470,12 @@ impl ApiServer {
         let name_s = name.unwrap_or_default();
         let render = render_of(p);
         let dry_run = p.q("dryRun") == Some("All");
-        let opts = WriteOptions { dry_run, manager: manager(p), force: p.flag("force") };
+        let opts = WriteOptions {
+            dry_run,
+            manager: manager(p),
+            force: p.flag("force"),
+            strict: p.q("fieldValidation") == Some("Strict"),
+        };
         let list_query = || -> ApiResult<ListQuery> {
             Ok(ListQuery {
                 labels: LabelSelector::parse(p.q("labelSelector").unwrap_or_default())?,
@@ -550,10 +569,17 @@ impl ApiServer {
                 let dopts = delete_options(p, &body)?;
                 let mut store = lock(&self.shared.store);
                 let ns_key = if rt.namespaced { ns_s } else { "" };
-                if let Some(r) = store.force_delete_if_terminating(rt, ns_key, name_s, &dopts) {
-                    r?
+                let obj = match store.force_delete_if_terminating(rt, ns_key, name_s, &dopts) {
+                    Some(r) => r?,
+                    None => store.delete(rt, ns_key, name_s, &dopts)?,
+                };
+                let gone = store.get_raw(&rt.storage_key(), ns_key, name_s).is_none();
+                // Built-in kinds without graceful deletion answer an immediate delete with a
+                // Success Status; custom resources and pods return the object.
+                if gone && !dopts.dry_run && rt.crd.is_none() && !(rt.group.is_empty() && rt.plural == "pods") {
+                    success_status(rt, &obj)
                 } else {
-                    store.delete(rt, ns_key, name_s, &dopts)?
+                    obj
                 }
             }
             Verb::DeleteCollection => {

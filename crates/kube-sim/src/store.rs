@@ -116,11 +116,13 @@ pub struct WriteOptions {
     pub manager: String,
     /// `force=true` for server-side apply.
     pub force: bool,
+    /// `fieldValidation=Strict`: unknown fields of a custom resource are an error.
+    pub strict: bool,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        Self { dry_run: false, manager: "unknown".into(), force: false }
+        Self { dry_run: false, manager: "unknown".into(), force: false, strict: false }
     }
 }
 
@@ -420,11 +422,11 @@ impl Store {
     }
 
     /// Defaults and validation for one kind.
-    fn admit(&mut self, rt: &ResourceType, obj: &mut Value, old: Option<&Value>) -> ApiResult<()> {
+    fn admit(&mut self, rt: &ResourceType, obj: &mut Value, old: Option<&Value>, strict: bool) -> ApiResult<()> {
         let name = meta_str(obj, "name").to_string();
         let mut causes = Vec::new();
         if let Some(info) = &rt.crd {
-            crd::admit(obj, info, &rt.group, &rt.kind)?;
+            crd::admit(obj, info, &rt.group, &rt.kind, strict)?;
         } else {
             defaults::apply(&rt.group, &rt.kind, obj);
         }
@@ -618,10 +620,7 @@ impl Store {
         if let Some(m) = obj.as_object_mut() {
             m.insert("apiVersion".into(), json!(rt.api_version()));
             m.insert("kind".into(), json!(rt.kind));
-            if rt.status && !applied {
-                m.remove("status");
-            }
-            if rt.status && applied {
+            if rt.status {
                 m.remove("status");
             }
         }
@@ -644,7 +643,7 @@ impl Store {
                 m.remove("managedFields");
             }
         }
-        self.admit(rt, &mut obj, None)?;
+        self.admit(rt, &mut obj, None, opts.strict)?;
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             crd::types_from_crd(&obj)?;
             let status = crd::crd_status(&obj, &now);
@@ -766,7 +765,7 @@ impl Store {
                 ));
             }
         }
-        self.admit(rt, &mut new, Some(&old))?;
+        self.admit(rt, &mut new, Some(&old), opts.strict && sub == Sub::Main)?;
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             crd::types_from_crd(&new)?;
             let status = crd::crd_status(&new, &self.clock.now_rfc3339());

@@ -474,6 +474,18 @@ async fn crd_defaults_pruning_and_validation() {
     let kube::Error::Api(status) = widgets.create(&PostParams::default(), &missing).await.unwrap_err() else { panic!() };
     assert_eq!(status.details.unwrap().causes[0].field, "spec.size");
 
+    // fieldValidation=Strict (kubectl's default) rejects unknown fields instead of pruning them.
+    let strict = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w4"}, "spec": {"size": "small", "bogus": 1}});
+    let kube::Error::Api(status) = widgets
+        .patch("w4", &PatchParams::apply("t").validation_strict(), &Patch::Apply(&strict))
+        .await
+        .unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!((status.code, status.reason.as_str()), (400, "BadRequest"));
+    assert!(status.message.contains("unknown field \"spec.bogus\""), "{}", status.message);
+
     // Status and scale subresources of the custom resource.
     let st = widgets.patch_status("w1", &PatchParams::default(), &Patch::Merge(json!({"status": {"replicas": 1, "phase": "Ready"}}))).await.unwrap();
     assert_eq!(st.data["status"]["phase"], "Ready");
