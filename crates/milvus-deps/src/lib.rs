@@ -3,3 +3,5 @@
 //!
 //! This crate is a placeholder in the workspace layout: the provider trait, the registry and
 //! the built-in providers arrive with their own issue. It depends on `milvus-spec` only.
+
+pub mod probe;
