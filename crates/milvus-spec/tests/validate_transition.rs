@@ -1,4 +1,4 @@
-//! Transition rules T1-T4: changes the Milvus documentation says a running instance cannot
+//! Transition rules T1-T5: changes the Milvus documentation says a running instance cannot
 //! take, compared on effective values with the running instance's pinned decisions.
 
 // Helpers of a test binary: failing loudly is their job (clippy only exempts `#[test]` fns).
@@ -185,4 +185,21 @@ fn transitions_report_every_rule_in_order() {
         "dependencies": {"msgStreamType": "natsmq"}
     }));
     assert_eq!(rules(&validate::transition(&old, &new)), ["T1", "T2", "T3"]);
+}
+
+#[test]
+fn t5_no_upgrade_from_2_6_0_rc1() {
+    let old = milvus(json!({"mode": "cluster", "components": {"image": image("v2.6.0-rc1")}}));
+    let new = milvus(json!({"mode": "cluster", "components": {"image": image("v2.6.11")}}));
+    let vs = validate::transition(&old, &new);
+    assert_eq!(rules(&vs), ["T5"]);
+    assert_eq!(
+        (vs[0].kind, vs[0].path.as_str()),
+        (ViolationKind::Forbidden, "spec.components.image")
+    );
+    // Staying on it is not an upgrade.
+    assert!(validate::transition(&old, &old).is_empty());
+    // Other release candidates are not named by the docs.
+    let rc2 = milvus(json!({"mode": "cluster", "components": {"image": image("v2.6.0-rc2")}}));
+    assert!(validate::transition(&rc2, &new).is_empty());
 }

@@ -20,7 +20,7 @@
 //! serialized form, then defaults, then rules).
 //!
 //! On top of admission, [`transition()`] checks an update against the spec that is running
-//! (rules T1-T4, [`mod@transition`]): changes the Milvus documentation says cannot be made to a
+//! (rules T1-T5, [`mod@transition`]): changes the Milvus documentation says cannot be made to a
 //! running instance. The operator has no such rules.
 //!
 //! # Output
@@ -304,7 +304,7 @@ pub fn milvus_upgrade(u: &MilvusUpgrade) -> Vec<Violation> {
     out
 }
 
-/// Transition rules T1-T4 from the running `old` to the new `new`, on effective values.
+/// Transition rules T1-T5 from the running `old` to the new `new`, on effective values.
 ///
 /// `old` is defaulted as it is (its own `status.pinnedDecisions` apply when present); the
 /// decisions that took are pinned for `new`, unless `new` carries its own

@@ -14,6 +14,7 @@
 //! | T2 | `standalone` to `cluster` with `rocksmq` or `natsmq` | `spec.mode` | Forbidden |
 //! | T3 | crossing into 2.6 from below 2.5.16, or from a cluster without mixcoord | `spec.components.image` (or `.version` when set) | Forbidden |
 //! | T4 | a version decrease without `imageUpdateMode` `rollingDowngrade`, `all` or `force` | `spec.components.imageUpdateMode` | Forbidden |
+//! | T5 | any version change away from 2.6.0-rc1 | `spec.components.image` (or `.version` when set) | Forbidden |
 //!
 //! Versions come from [`MilvusVersion::detect`] (the declared `version`, else the image tag).
 //! T4 compares only versions that are both recognised releases or a release and a `master-`
@@ -25,10 +26,10 @@
 use super::{Violation, ViolationKind};
 use crate::{
     v1beta1::{ImageUpdateMode, Milvus, MilvusMode, MsgStreamType},
-    version::MilvusVersion,
+    version::{MilvusVersion, Semver},
 };
 
-/// T1-T4 between two **effective** specs (both already defaulted), in rule order.
+/// T1-T5 between two **effective** specs (both already defaulted), in rule order.
 #[must_use]
 pub fn check(old: &Milvus, new: &Milvus) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -144,6 +145,23 @@ pub fn check(old: &Milvus, new: &Milvus) -> Vec<Violation> {
                 .with_value("rollingUpgrade"),
             );
         }
+    }
+
+    // T5. Source: reference/user-needs.md 2.3, milvus.io upgrade_milvus_cluster-operator.md,
+    // before upgrading 2.5 to 2.6: "Never upgrade from 2.6.0-rc1".
+    let rc1 = Semver::parse_tolerant("2.6.0-rc1");
+    if old_version.semver().is_some_and(|v| Some(v) == rc1.as_ref()) && new_version != old_version {
+        out.push(
+            Violation::new(
+                "T5",
+                ViolationKind::Forbidden,
+                version_path,
+                format!(
+                    "the running version is 2.6.0-rc1, which the Milvus documentation says never to upgrade from (requested: {new_version}); deploy a new instance instead"
+                ),
+            )
+            .with_value(new_version.to_string()),
+        );
     }
     out
 }

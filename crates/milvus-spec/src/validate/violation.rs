@@ -21,7 +21,7 @@
 //! 2. webhook rules in rule order (`V1` … `V19`, or `UV1` … `UV4`), and within a rule in path
 //!    order; where the operator iterates a Go map (labels, annotations: unordered in Go) we sort
 //!    by key;
-//! 3. transition rules (`T1` … `T4`).
+//! 3. transition rules (`T1` … `T5`).
 
 use std::fmt;
 
@@ -122,7 +122,7 @@ pub struct Violation {
     pub message: String,
     /// The rule that found it: `"V1"` … `"V19"`, `"UV1"` … `"UV4"`, `"schema"` (the CRD schema,
     /// enforced by the API server), `"parse"` (the document cannot be read as the typed object),
-    /// `"T1"` … `"T4"` (transitions between a running and a new spec).
+    /// `"T1"` … `"T5"` (transitions between a running and a new spec).
     pub rule: &'static str,
     /// The offending value, rendered as JSON, where it helps.
     pub value: Option<String>,
