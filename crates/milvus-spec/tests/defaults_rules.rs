@@ -1,6 +1,9 @@
 //! One test per defaulting rule (D1-D43, UD1-UD2), named after it, plus the reference results
 //! of inventory sections e.6 and e.10 and the pinned-decision guarantees.
 
+// Test helpers fail loudly on fixtures that do not parse: that is a broken test, not a case.
+#![allow(clippy::expect_used)]
+
 use milvus_spec::{
     defaults,
     v1beta1::{Milvus, MilvusUpgrade, PinnedDecisions},
