@@ -131,6 +131,16 @@ impl Values {
         map.get(*last)
     }
 
+    /// The value at `path`, mutably; `None` as for [`Values::get_path`].
+    pub fn get_path_mut(&mut self, path: &[&str]) -> Option<&mut Value> {
+        let (last, parents) = path.split_last()?;
+        let mut map = &mut self.0;
+        for key in parents {
+            map = map.get_mut(*key)?.as_object_mut()?;
+        }
+        map.get_mut(*last)
+    }
+
     /// Sets the value at `path`, creating missing intermediate objects.
     ///
     /// Returns `false` and changes nothing when `path` is empty or an intermediate key exists
@@ -304,6 +314,15 @@ mod tests {
         assert_eq!(v.get_path(&["flat", "deeper"]), None);
         assert_eq!(v.get_path(&["missing", "x"]), None);
         assert_eq!(v.get_path(&[]), None);
+    }
+
+    #[test]
+    fn get_path_mut_edits_in_place() {
+        let mut v = values(json!({"etcd": {"auth": {"enabled": false}}}));
+        *v.get_path_mut(&["etcd", "auth", "enabled"]).unwrap() = json!(true);
+        assert_eq!(v.get_path(&["etcd", "auth", "enabled"]), Some(&json!(true)));
+        assert!(v.get_path_mut(&["etcd", "auth", "enabled", "x"]).is_none());
+        assert!(v.get_path_mut(&[]).is_none());
     }
 
     #[test]
