@@ -32,8 +32,8 @@
 //! - [`watch`]: watch streams, bookmarks, resume and 410 Gone;
 //! - [`patch`]: JSON merge, JSON patch, strategic merge and server-side apply with
 //!   managed fields;
-//! - [`defaults`] and [`crd`]: built-in defaulting, CRD schema defaulting, pruning and
-//!   validation;
+//! - [`defaults`], [`validation`] and [`crd`]: built-in defaulting and validation, CRD schema
+//!   defaulting, pruning and validation;
 //! - [`selectors`]: label and field selectors;
 //! - [`registry`]: the built-in kinds and those added by CRDs;
 //! - [`server`], [`service`], [`http`]: the request handler and the two ways in (an
@@ -60,6 +60,7 @@ pub mod service;
 pub mod sim;
 pub mod store;
 pub mod table;
+pub mod validation;
 pub mod watch;
 pub mod workloads;
 

@@ -56,6 +56,7 @@ use crate::patch::apply::{self, ApplyRequest, Scope};
 use crate::patch::{PatchType, json::json_patch, merge::merge_patch, strategic::strategic_merge};
 use crate::registry::{Registry, ResourceKey, ResourceType};
 use crate::selectors::{FieldSelector, LabelSelector};
+use crate::validation;
 
 /// The type of a watch event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -430,40 +431,11 @@ impl Store {
         } else {
             defaults::apply(&rt.group, &rt.kind, obj);
         }
-        if matches!((rt.group.as_str(), rt.kind.as_str()), ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")) {
-            match obj.pointer("/spec/selector") {
-                None | Some(Value::Null) => causes.push(Cause::new("FieldValueRequired", "spec.selector", "Required value")),
-                Some(sel) => {
-                    let selector = LabelSelector::from_object(sel);
-                    let labels = obj.pointer("/spec/template").map(crate::selectors::labels_of).unwrap_or_default();
-                    if selector.is_empty() {
-                        causes.push(Cause::new("FieldValueInvalid", "spec.selector", "Invalid value: empty selector is invalid for deployment"));
-                    } else if !selector.matches(&labels) {
-                        causes.push(Cause::new(
-                            "FieldValueInvalid",
-                            "spec.template.metadata.labels",
-                            "Invalid value: `selector` does not match template `labels`",
-                        ));
-                    }
-                    if let Some(old) = old
-                        && old.pointer("/spec/selector") != Some(sel)
-                    {
-                        causes.push(Cause::new("FieldValueInvalid", "spec.selector", "Invalid value: field is immutable"));
-                    }
-                }
-            }
+        if rt.crd.is_none() {
+            causes.extend(validation::builtin(&rt.group, &rt.kind, obj, old));
         }
         if rt.group.is_empty() && rt.kind == "Service" {
             self.allocate_service(obj, old, &mut causes);
-        }
-        if rt.group.is_empty() && rt.kind == "Pod" && obj.pointer("/spec/containers").and_then(Value::as_array).is_none_or(Vec::is_empty) {
-            causes.push(Cause::new("FieldValueRequired", "spec.containers", "Required value"));
-        }
-        if rt.group.is_empty() && rt.kind == "ConfigMap" && let Some(old) = old
-            && old.get("immutable") == Some(&Value::Bool(true))
-            && (old.get("data") != obj.get("data") || old.get("binaryData") != obj.get("binaryData"))
-        {
-            causes.push(Cause::new("FieldValueForbidden", "data", "Forbidden: field is immutable when `immutable` is set"));
         }
         if !causes.is_empty() {
             return Err(ApiError::invalid(&rt.group, &rt.kind, &name, causes));
