@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests of `milvus-spec`: finding the upstream corpus,
 //! reading multi-document YAML, and diffing JSON values with paths.
 
-#![allow(dead_code)] // each test binary uses a different subset
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
 // Helpers of test binaries: failing loudly is their job (clippy only exempts `#[test]` fns).
 #![allow(clippy::panic)]
 
