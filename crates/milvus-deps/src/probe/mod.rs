@@ -239,8 +239,9 @@ impl ProbeTarget {
         endpoints.sort();
         endpoints.dedup();
         let mut hasher = Sha256::new();
-        // Debug prints every setting, secrets as `***`; the secrets are hashed separately.
-        hasher.update(format!("{self:?}").as_bytes());
+        // Debug prints every setting, secrets as `***`; the secrets are hashed separately. The
+        // endpoint lists are normalised in a copy first, so their order does not matter.
+        hasher.update(format!("{:?}", self.normalized()).as_bytes());
         for secret in self.secrets() {
             hasher.update([0xff]);
             hasher.update(secret.expose().as_bytes());
@@ -250,6 +251,26 @@ impl ProbeTarget {
             endpoints,
             fingerprint: hasher.finalize().into(),
         }
+    }
+
+    /// A copy with every endpoint list sorted and deduplicated.
+    fn normalized(&self) -> Self {
+        fn sorted(list: &[String]) -> Vec<String> {
+            let mut list: Vec<String> = list.iter().map(|e| e.trim().to_owned()).collect();
+            list.sort();
+            list.dedup();
+            list
+        }
+        let mut copy = self.clone();
+        match &mut copy {
+            Self::Etcd(t) => t.endpoints = sorted(&t.endpoints),
+            Self::Pulsar(t) => t.endpoints = sorted(&t.endpoints),
+            Self::Kafka(t) => t.brokers = sorted(&t.brokers),
+            Self::Nats(t) => t.endpoints = sorted(&t.endpoints),
+            Self::Tcp(t) => t.endpoints = sorted(&t.endpoints),
+            Self::Storage(_) | Self::Milvus(_) => {}
+        }
+        copy
     }
 
     /// Whether the target has nothing to probe (an immediate [`ProbeReason::NoEndpoints`]).
