@@ -1,0 +1,416 @@
+//! Pulsar: external (with JWT authentication), or in the cluster through Flux.
+//!
+//! # In the cluster
+//!
+//! The Apache Pulsar chart is too large to render natively (ZooKeeper, BookKeeper, brokers,
+//! proxies, recovery, initialisation jobs). [`InClusterPulsar`] emits two Flux objects
+//! instead, and Flux's controllers install the chart:
+//!
+//! - `HelmRepository` `NAME-pulsar` (`source.toolkit.fluxcd.io/v1`), the Apache chart
+//!   repository;
+//! - `HelmRelease` `NAME-pulsar` (`helm.toolkit.fluxcd.io/v2`) of chart `pulsar` at the
+//!   version of the pinned chart generation (`pulsar-v3`: 3.3.0, `pulsar-v2`: 2.7.8), release
+//!   name `NAME-pulsar`, so the proxy Service is `NAME-pulsar-proxy` and the endpoint defaulting
+//!   derives keeps working. Its values are milvus-helm's Pulsar defaults with the user's
+//!   `inCluster.values` merged over them (user wins), and every image rewritten by the image
+//!   settings.
+//!
+//! Readiness is the `HelmRelease`'s `Ready` condition plus the Pulsar handshake. When the
+//! cluster does not serve `HelmRelease`, a preflight finding says so and what to do. The
+//! values are the chart's own, so they are not typo-checked here.
+//!
+//! A release a Milvus Operator installed (a Helm release Secret for `NAME-pulsar` and no
+//! `HelmRelease` object of that name) is adopted.
+//!
+//! # JWT authentication (external)
+//!
+//! `spec.config.pulsar.authPlugin` and `authParams` are Milvus's own settings; a token written
+//! there ends up in the ConfigMap and is reported. Instead, annotate the `Milvus` with
+//! [`PULSAR_TOKEN_SECRET_ANNOTATION`]`: <secret>[/<key>]` (key `token` by default): the token
+//! reaches the pods as env `PULSAR_TOKEN` from the Secret, `PULSAR_AUTHPARAMS` is
+//! `token:$(PULSAR_TOKEN)` (expanded by the kubelet; Milvus reads it as `pulsar.authParams`)
+//! and `pulsar.authPlugin` is forced to `token`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use milvus_spec::{
+    names::{self, InClusterDependency},
+    v1beta1::{ChartVersion, DeletionPolicy, MsgStreamType},
+    values::Values,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeTarget, ProviderContext,
+    Resolution, Result, WorkloadKind, WorkloadRef, adopted,
+    config_fragment::plain_env,
+    context::split_registry,
+    preflight::{self, Severity},
+    render::{self, InCluster, host_port},
+    teardown::{Target, Teardown},
+};
+
+/// Annotation on the `Milvus` naming the Secret (and optionally the key, `secret/key`) that
+/// holds the Pulsar JWT.
+pub const PULSAR_TOKEN_SECRET_ANNOTATION: &str = "milvus-deps.milvus.io/pulsar-token-secret";
+
+/// The Apache Pulsar chart repository.
+pub const PULSAR_CHART_REPOSITORY: &str = "https://pulsar.apache.org/charts";
+const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
+const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+const FLUX_REMEDY: &str = "install Flux's source-controller and helm-controller, or use msgStreamType woodpecker, or an external Pulsar";
+
+fn is_external(ctx: &ProviderContext) -> bool {
+    ctx.dependencies()
+        .pulsar
+        .as_ref()
+        .is_some_and(|p| p.external == Some(true))
+}
+
+fn endpoint(ctx: &ProviderContext) -> Option<String> {
+    ctx.dependencies()
+        .pulsar
+        .as_ref()
+        .and_then(|p| p.endpoint.clone())
+        .filter(|e| !e.is_empty())
+}
+
+/// `pulsar.address`/`pulsar.port` from an endpoint (`host:port`, `pulsar://host:port` or
+/// `pulsar+ssl://host:port`; port 80 when missing, as the operator does). Returns the TLS flag.
+fn wire_endpoint(r: &mut Resolution, endpoint: &str) -> bool {
+    let tls = endpoint.starts_with("pulsar+ssl://");
+    let bare = endpoint
+        .trim_start_matches("pulsar+ssl://")
+        .trim_start_matches("pulsar://");
+    let (host, port) = host_port(bare, 80);
+    let address = if tls { format!("pulsar+ssl://{host}") } else { host };
+    r.wiring.force(&["pulsar", "address"], address);
+    r.wiring.force(&["pulsar", "port"], port);
+    tls
+}
+
+/// External Pulsar (`msgStreamType: pulsar`, `pulsar.external: true`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExternalPulsar;
+
+#[async_trait]
+impl DependencyProvider for ExternalPulsar {
+    fn name(&self) -> &str {
+        "pulsar-external"
+    }
+
+    fn kind(&self) -> DependencyKind {
+        DependencyKind::MessageStream
+    }
+
+    fn handles(&self, ctx: &ProviderContext) -> bool {
+        super::stream_type(ctx) == MsgStreamType::Pulsar && is_external(ctx)
+    }
+
+    async fn resolve(&self, ctx: &ProviderContext) -> Result<Resolution> {
+        let endpoint = endpoint(ctx).ok_or_else(|| Error::Spec {
+            path: "spec.dependencies.pulsar.endpoint".to_owned(),
+            message: "an external Pulsar needs an endpoint (host:port)".to_owned(),
+        })?;
+        let mut r = Resolution::new(self.name(), Origin::External);
+        r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
+        let tls = wire_endpoint(&mut r, &endpoint);
+        let token = ctx
+            .milvus()
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(PULSAR_TOKEN_SECRET_ANNOTATION))
+            .filter(|s| !s.is_empty());
+        if let Some(reference) = token {
+            let (secret, key) = reference.split_once('/').unwrap_or((reference.as_str(), "token"));
+            r.wiring.env_from_secret("PULSAR_TOKEN", secret, key, false);
+            r.wiring.env.push(crate::Scoped {
+                scope: crate::Scope::All,
+                item: plain_env("PULSAR_AUTHPARAMS", "token:$(PULSAR_TOKEN)"),
+            });
+            r.wiring.force(&["pulsar", "authPlugin"], "token");
+        }
+        if ctx.config(&["pulsar", "authParams"]).is_some() {
+            r.findings.push(
+                Finding::warning(
+                    DependencyKind::MessageStream,
+                    "secret-in-config",
+                    "pulsar.authParams in spec.config is written to the Milvus ConfigMap",
+                )
+                .at("spec.config.pulsar.authParams")
+                .remedy(format!(
+                    "remove it and annotate the Milvus with {PULSAR_TOKEN_SECRET_ANNOTATION}: <secret>[/<key>]"
+                )),
+            );
+        }
+        r.readiness.probe = Some(ProbeTarget::Pulsar {
+            endpoint,
+            tls,
+            admin_url: None,
+        });
+        Ok(r)
+    }
+}
+
+/// Pulsar in the cluster through a Flux `HelmRelease`, or adopted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InClusterPulsar;
+
+/// milvus-helm's defaults for the Pulsar release (the parts that differ from the chart's).
+fn default_values(chart: &ChartVersion) -> Values {
+    let tag = if *chart == ChartVersion::PulsarV2 {
+        "2.9.5"
+    } else {
+        "3.0.7"
+    };
+    let image = json!({"repository": "apachepulsar/pulsar", "tag": tag});
+    let mut v = json!({
+        "images": {
+            "zookeeper": image, "bookie": image, "autorecovery": image,
+            "broker": image, "proxy": image,
+        },
+        "components": {"pulsar_manager": false},
+        "zookeeper": {"replicaCount": 3},
+        "bookkeeper": {"replicaCount": 3},
+        "broker": {
+            "replicaCount": 2,
+            "configData": {
+                "maxMessageSize": "104857600",
+                "managedLedgerDefaultEnsembleSize": "3",
+                "managedLedgerDefaultWriteQuorum": "3",
+                "managedLedgerDefaultAckQuorum": "2",
+            },
+        },
+        "proxy": {"replicaCount": 2},
+        "autorecovery": {"replicaCount": 1},
+    });
+    if *chart == ChartVersion::PulsarV2
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert("initialize".to_owned(), Value::Bool(true));
+    }
+    Values::try_from(v).unwrap_or_default()
+}
+
+const IMAGE_KEYS: [&str; 6] = [
+    "zookeeper",
+    "bookie",
+    "autorecovery",
+    "broker",
+    "proxy",
+    "pulsar_metadata",
+];
+
+/// Rewrites every `images.<c>` of chart values through the image settings and returns the
+/// images.
+pub(crate) fn rewrite_chart_images(values: &mut Values, ctx: &ProviderContext, keys: &[&str]) -> Vec<String> {
+    let mut images = Vec::new();
+    for key in keys {
+        let repo = values
+            .get_path(&["images", key, "repository"])
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let tag = values
+            .get_path(&["images", key, "tag"])
+            .map(render::stringify)
+            .unwrap_or_else(|| "latest".to_owned());
+        let Some(repo) = repo else { continue };
+        let resolved = ctx.images().resolve(&qualify(&format!("{repo}:{tag}")));
+        if let Some((r, t)) = resolved.rsplit_once(':').filter(|(r, _)| !r.ends_with('/')) {
+            values.set_path(&["images", key, "repository"], Value::from(r));
+            values.set_path(&["images", key, "tag"], Value::from(t));
+        }
+        images.push(resolved);
+    }
+    images
+}
+
+/// `docker.io/` made explicit, so image lists are comparable.
+fn qualify(image: &str) -> String {
+    let (registry, rest) = split_registry(image);
+    format!("{registry}/{rest}")
+}
+
+#[async_trait]
+impl DependencyProvider for InClusterPulsar {
+    fn name(&self) -> &str {
+        "pulsar-in-cluster"
+    }
+
+    fn kind(&self) -> DependencyKind {
+        DependencyKind::MessageStream
+    }
+
+    fn handles(&self, ctx: &ProviderContext) -> bool {
+        super::stream_type(ctx) == MsgStreamType::Pulsar && !is_external(ctx)
+    }
+
+    async fn resolve(&self, ctx: &ProviderContext) -> Result<Resolution> {
+        let instance = ctx.name();
+        let release = names::dependency_release_name(instance, InClusterDependency::Pulsar);
+        let pulsar = ctx.dependencies().pulsar.clone().unwrap_or_default();
+        let ic = InCluster::of(pulsar.in_cluster.as_ref(), DeletionPolicy::Retain);
+        let endpoint =
+            endpoint(ctx).unwrap_or_else(|| names::in_cluster_pulsar_endpoint(instance, ctx.namespace()));
+        let ours = ctx.observed().get("HelmRelease", &release).is_some();
+
+        if !ours
+            && let Some(found) = adopted::find_release(ctx.observed(), InClusterDependency::Pulsar, instance)
+        {
+            let mut r = Resolution::new(self.name(), Origin::Adopted);
+            r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
+            wire_endpoint(&mut r, &endpoint);
+            r.readiness.probe = Some(ProbeTarget::Pulsar {
+                endpoint,
+                tls: false,
+                admin_url: None,
+            });
+            r.teardown = adopted::teardown(InClusterDependency::Pulsar, &release, ic.policy, ic.pvc_deletion);
+            r.findings.push(Finding::new(
+                Severity::Info,
+                DependencyKind::MessageStream,
+                "adopted",
+                format!(
+                    "Pulsar release {} (revision {}) was installed by a Milvus Operator; it is used as found",
+                    found.name, found.revision
+                ),
+            ));
+            return Ok(r);
+        }
+
+        let chart = pulsar
+            .in_cluster
+            .as_ref()
+            .and_then(|i| i.chart_version.clone())
+            .filter(|c| c.is_known())
+            .unwrap_or(ChartVersion::PulsarV3);
+        let version = if chart == ChartVersion::PulsarV2 {
+            "2.7.8"
+        } else {
+            "3.3.0"
+        };
+        let mut values = default_values(&chart);
+        if let Some(user) = ic.values {
+            values.merge(user);
+        }
+        let mut r = Resolution::new(self.name(), Origin::InCluster);
+        r.images
+            .extend(rewrite_chart_images(&mut values, ctx, &IMAGE_KEYS));
+        let labels = render::labels(
+            &BTreeMap::from([(names::RELEASE_LABEL.to_owned(), release.clone())]),
+            instance,
+        );
+        let (repo, hr) = flux_objects(
+            ctx,
+            &release,
+            &labels,
+            "pulsar",
+            PULSAR_CHART_REPOSITORY,
+            version,
+            values,
+        );
+        r.objects
+            .push(DesiredObject::from_value(repo, &format!("HelmRepository/{release}"))?.owned(ic.owned()));
+        r.objects
+            .push(DesiredObject::from_value(hr, &format!("HelmRelease/{release}"))?.owned(ic.owned()));
+        r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
+        wire_endpoint(&mut r, &endpoint);
+        r.readiness.probe = Some(ProbeTarget::Pulsar {
+            endpoint,
+            tls: false,
+            admin_url: Some(format!("http://{release}-proxy.{}:80", ctx.namespace())),
+        });
+        r.readiness.workloads.push(WorkloadRef {
+            kind: WorkloadKind::HelmRelease,
+            name: release.clone(),
+        });
+        r.teardown = flux_teardown(&release, ic.policy, ic.pvc_deletion);
+        r.rbac = flux_rbac();
+        r.findings
+            .extend(flux_preflight(ctx, DependencyKind::MessageStream));
+        Ok(r)
+    }
+}
+
+/// A Flux `HelmRepository` and `HelmRelease` pair for `chart` at `version`.
+pub(crate) fn flux_objects(
+    ctx: &ProviderContext,
+    release: &str,
+    labels: &BTreeMap<String, String>,
+    chart: &str,
+    repository: &str,
+    version: &str,
+    values: Values,
+) -> (Value, Value) {
+    let meta = json!({"name": release, "namespace": ctx.namespace(), "labels": labels});
+    let repo = json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "HelmRepository",
+        "metadata": meta,
+        "spec": {"url": repository, "interval": "1h"},
+    });
+    let hr = json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": meta,
+        "spec": {
+            "releaseName": release,
+            "interval": "10m",
+            "chart": {"spec": {
+                "chart": chart,
+                "version": version,
+                "sourceRef": {"kind": "HelmRepository", "name": release},
+            }},
+            "install": {"remediation": {"retries": 3}},
+            "upgrade": {"remediation": {"retries": 3}},
+            "values": Value::from(values),
+        },
+    });
+    (repo, hr)
+}
+
+/// Deleting the `HelmRelease` uninstalls the chart; PVCs by both chart label styles.
+pub(crate) fn flux_teardown(release: &str, policy: DeletionPolicy, pvc_deletion: bool) -> Teardown {
+    let objects = vec![
+        Target::named("helm.toolkit.fluxcd.io/v2", "HelmRelease", release),
+        Target::named("source.toolkit.fluxcd.io/v1", "HelmRepository", release),
+    ];
+    let pvcs = [names::RELEASE_LABEL, names::INSTANCE_LABEL]
+        .iter()
+        .map(|k| {
+            Target::selected(
+                "v1",
+                "PersistentVolumeClaim",
+                BTreeMap::from([((*k).to_owned(), release.to_owned())]),
+            )
+        })
+        .collect();
+    Teardown::by_policy(policy, pvc_deletion, objects, pvcs)
+}
+
+/// Rules for the Flux objects.
+pub(crate) fn flux_rbac() -> Vec<k8s_openapi::api::rbac::v1::PolicyRule> {
+    vec![
+        render::manage_rule(HELM_GROUP, &["helmreleases"]),
+        render::manage_rule(SOURCE_GROUP, &["helmrepositories"]),
+        render::manage_rule("", &["persistentvolumeclaims"]),
+    ]
+}
+
+/// Missing Flux CRDs.
+pub(crate) fn flux_preflight(ctx: &ProviderContext, dependency: DependencyKind) -> Vec<Finding> {
+    let mut f = Vec::new();
+    for (group, kind) in [(HELM_GROUP, "HelmRelease"), (SOURCE_GROUP, "HelmRepository")] {
+        if ctx.cluster().serves(group, kind) == Some(false) {
+            let remedy = if dependency == DependencyKind::Tei {
+                "install Flux's source-controller and helm-controller, or disable spec.dependencies.tei"
+            } else {
+                FLUX_REMEDY
+            };
+            f.push(preflight::missing_crd(dependency, group, kind, remedy));
+        }
+    }
+    f
+}

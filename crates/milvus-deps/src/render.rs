@@ -1,0 +1,213 @@
+//! Shared pieces of native rendering: typed `values` decoding, image and persistence settings,
+//! metadata, and RBAC rules.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::{
+    api::{
+        core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements},
+        rbac::v1::PolicyRule,
+    },
+    apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
+};
+use milvus_spec::{
+    names,
+    v1beta1::{DeletionPolicy, InClusterConfig},
+    values::Values,
+};
+use serde::{Deserialize, de::DeserializeOwned};
+
+use crate::{Error, ProviderContext, Result, error::redact_quoted};
+
+/// Decodes `values` (at field path `path`) into the provider's typed settings.
+pub(crate) fn decode_values<T: DeserializeOwned + Default>(values: Option<&Values>, path: &str) -> Result<T> {
+    let Some(values) = values else {
+        return Ok(T::default());
+    };
+    let value = serde_json::Value::Object(values.0.clone());
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." || inner.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}.{inner}")
+        };
+        Error::InvalidValues {
+            path,
+            message: redact_quoted(&e.inner().to_string()),
+        }
+    })
+}
+
+/// `inCluster` settings with their defaults: values, policy, PVC deletion.
+pub(crate) struct InCluster<'a> {
+    pub values: Option<&'a Values>,
+    pub policy: DeletionPolicy,
+    pub pvc_deletion: bool,
+}
+
+impl<'a> InCluster<'a> {
+    pub(crate) fn of(ic: Option<&'a InClusterConfig>, default_policy: DeletionPolicy) -> Self {
+        Self {
+            values: ic.and_then(|i| i.values.as_ref()),
+            policy: ic.and_then(|i| i.deletion_policy).unwrap_or(default_policy),
+            pvc_deletion: ic.and_then(|i| i.pvc_deletion).unwrap_or(false),
+        }
+    }
+
+    pub(crate) fn owned(&self) -> bool {
+        self.policy == DeletionPolicy::Delete
+    }
+}
+
+/// Bitnami-style image settings (`image.registry`, `image.repository`, `image.tag`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct ImageValues {
+    pub registry: Option<String>,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub pull_policy: Option<String>,
+}
+
+/// `global.imageRegistry`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct GlobalValues {
+    pub image_registry: Option<String>,
+}
+
+impl ImageValues {
+    /// The image, from the values over `default` (`registry/repository:tag`), then the
+    /// context's image settings.
+    pub(crate) fn image(
+        &self,
+        global: &GlobalValues,
+        default: (&str, &str, &str),
+        ctx: &ProviderContext,
+    ) -> String {
+        let registry = global
+            .image_registry
+            .as_deref()
+            .or(self.registry.as_deref())
+            .filter(|r| !r.is_empty())
+            .unwrap_or(default.0);
+        let repository = self
+            .repository
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(default.1);
+        let tag = self.tag.as_deref().filter(|r| !r.is_empty()).unwrap_or(default.2);
+        ctx.images().resolve(&format!("{registry}/{repository}:{tag}"))
+    }
+}
+
+/// Persistence settings of a native workload.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct PersistenceValues {
+    pub enabled: Option<bool>,
+    pub storage_class: Option<String>,
+    pub size: Option<String>,
+    pub access_modes: Option<Vec<String>>,
+}
+
+/// Known keys of [`PersistenceValues`] under `persistence`.
+pub(crate) const PERSISTENCE_KEYS: [&str; 4] = [
+    "persistence.enabled",
+    "persistence.storageClass",
+    "persistence.size",
+    "persistence.accessModes",
+];
+
+impl PersistenceValues {
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled.unwrap_or(true)
+    }
+
+    /// A PVC template named `name` with these settings and `default_size`.
+    pub(crate) fn claim(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+        default_size: &str,
+    ) -> PersistentVolumeClaim {
+        PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some(name.to_owned()),
+                labels: Some(labels.clone()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(PersistentVolumeClaimSpec {
+                access_modes: Some(
+                    self.access_modes
+                        .clone()
+                        .unwrap_or_else(|| vec!["ReadWriteOnce".to_owned()]),
+                ),
+                storage_class_name: self.storage_class.clone().filter(|s| !s.is_empty() && s != "-"),
+                resources: Some(VolumeResourceRequirements {
+                    requests: Some(BTreeMap::from([(
+                        "storage".to_owned(),
+                        Quantity(self.size.clone().unwrap_or_else(|| default_size.to_owned())),
+                    )])),
+                    ..VolumeResourceRequirements::default()
+                }),
+                ..PersistentVolumeClaimSpec::default()
+            }),
+            status: None,
+        }
+    }
+}
+
+/// Labels of a native dependency: the chart's selector labels plus ours.
+pub(crate) fn labels(selector: &BTreeMap<String, String>, instance: &str) -> BTreeMap<String, String> {
+    let mut l = selector.clone();
+    l.insert(names::MANAGED_BY_LABEL.to_owned(), names::MANAGED_BY.to_owned());
+    l.insert("app.kubernetes.io/part-of".to_owned(), instance.to_owned());
+    l
+}
+
+/// Metadata with a name, namespace and labels.
+pub(crate) fn meta(name: &str, ctx: &ProviderContext, labels: &BTreeMap<String, String>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: Some(ctx.namespace().to_owned()),
+        labels: Some(labels.clone()),
+        ..ObjectMeta::default()
+    }
+}
+
+/// A rule allowing create/get/list/watch/update/patch/delete on `resources` of `group`.
+pub(crate) fn manage_rule(group: &str, resources: &[&str]) -> PolicyRule {
+    PolicyRule {
+        api_groups: Some(vec![group.to_owned()]),
+        resources: Some(resources.iter().map(|r| (*r).to_owned()).collect()),
+        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"]
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect(),
+        ..PolicyRule::default()
+    }
+}
+
+/// `host:port` split; `default_port` when there is none.
+pub(crate) fn host_port(endpoint: &str, default_port: u16) -> (String, u16) {
+    let trimmed = endpoint
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    match trimmed.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
+            (h.to_owned(), p.parse().unwrap_or(default_port))
+        }
+        _ => (trimmed.to_owned(), default_port),
+    }
+}
+
+/// A value as a string (numbers and booleans printed).
+pub(crate) fn stringify(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
