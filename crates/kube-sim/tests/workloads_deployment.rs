@@ -172,3 +172,68 @@ async fn image_change_rolls_out_with_surge_one_and_never_drops_availability() {
     assert_eq!(images, vec!["nginx:2".to_string(); 3]);
     assert!(handle.errors().is_empty(), "{:?}", handle.errors());
 }
+
+#[tokio::test(start_paused = true)]
+async fn service_endpoints_and_nodes_are_maintained() {
+    // Endpoints/EndpointSlice list the Ready pods a Service selects; Nodes exist and a lost node
+    // turns Ready=Unknown.
+    use k8s_openapi::api::{
+        core::v1::{Endpoints, Node, Service},
+        discovery::v1::EndpointSlice,
+    };
+    let sim = sim();
+    let client = sim.client();
+    let handle = workloads::spawn(client.clone(), WorkloadConfig::new().seed(5));
+    Api::<Deployment>::default_namespaced(client.clone())
+        .create(&PostParams::default(), &deployment("web", 3, "nginx:1"))
+        .await
+        .unwrap();
+    let svc: Service = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": { "name": "web", "namespace": "default" },
+        "spec": { "selector": { "app": "web" }, "ports": [ { "name": "http", "port": 80, "targetPort": 8080 } ] }
+    }))
+    .unwrap();
+    Api::<Service>::default_namespaced(client.clone())
+        .create(&PostParams::default(), &svc)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+
+    let ep = Api::<Endpoints>::default_namespaced(client.clone())
+        .get("web")
+        .await
+        .unwrap();
+    let subset = &ep.subsets.unwrap()[0];
+    assert_eq!(subset.addresses.as_ref().unwrap().len(), 3);
+    assert_eq!(subset.ports.as_ref().unwrap()[0].port, 8080);
+    let slices = Api::<EndpointSlice>::default_namespaced(client.clone())
+        .list(&ListParams::default().labels("kubernetes.io/service-name=web"))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(slices.len(), 1);
+    assert_eq!(slices[0].endpoints.as_ref().unwrap().len(), 3);
+
+    let nodes: Api<Node> = Api::all(client.clone());
+    let ready = |n: &Node| {
+        n.status
+            .as_ref()
+            .unwrap()
+            .conditions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .unwrap()
+            .status
+            .clone()
+    };
+    let list = nodes.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(list.len(), 3);
+    assert!(list.iter().all(|n| ready(n) == "True"));
+    handle.lose_node("sim-node-1");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(ready(&nodes.get("sim-node-1").await.unwrap()), "Unknown");
+    assert!(handle.errors().is_empty(), "{:?}", handle.errors());
+}

@@ -13,7 +13,8 @@ use super::snapshot::{Kind, ObjectKey};
 use k8s_openapi::{
     api::{
         apps::v1::ReplicaSet,
-        core::v1::{PersistentVolumeClaim, Pod},
+        core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod},
+        discovery::v1::EndpointSlice,
     },
     jiff::Timestamp,
 };
@@ -29,6 +30,12 @@ pub enum NewObject {
     Pod(Box<Pod>),
     /// A PersistentVolumeClaim (the StatefulSet controller, from a claim template).
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    /// Endpoints of a Service.
+    Endpoints(Box<Endpoints>),
+    /// An EndpointSlice of a Service.
+    EndpointSlice(Box<EndpointSlice>),
+    /// A simulated Node.
+    Node(Box<Node>),
 }
 
 impl NewObject {
@@ -39,6 +46,9 @@ impl NewObject {
             Self::ReplicaSet(_) => Kind::ReplicaSet,
             Self::Pod(_) => Kind::Pod,
             Self::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            Self::Endpoints(_) => Kind::Endpoints,
+            Self::EndpointSlice(_) => Kind::EndpointSlice,
+            Self::Node(_) => Kind::Node,
         }
     }
 
@@ -49,6 +59,9 @@ impl NewObject {
             Self::ReplicaSet(o) => ObjectKey::of(o.as_ref()),
             Self::Pod(o) => ObjectKey::of(o.as_ref()),
             Self::PersistentVolumeClaim(o) => ObjectKey::of(o.as_ref()),
+            Self::Endpoints(o) => ObjectKey::of(o.as_ref()),
+            Self::EndpointSlice(o) => ObjectKey::of(o.as_ref()),
+            Self::Node(o) => ObjectKey::of(o.as_ref()),
         }
     }
 }
@@ -163,6 +176,25 @@ pub fn status_value_patch(kind: Kind, key: &ObjectKey, current: &Value, desired:
         kind,
         key: key.clone(),
         patch: serde_json::json!({ "status": desired }),
+    })
+}
+
+/// A `Patch` of the main resource with `patch`, or `None` when it would change nothing in
+/// `current` (for kinds without a status subresource, such as Endpoints).
+#[must_use]
+pub fn patch_if_changed<T: Serialize>(
+    kind: Kind,
+    key: &ObjectKey,
+    current: &T,
+    patch: Value,
+) -> Option<Action> {
+    let current = serde_json::to_value(current).ok()?;
+    let mut merged = current.clone();
+    merge_patch(&mut merged, &patch);
+    (merged != current).then(|| Action::Patch {
+        kind,
+        key: key.clone(),
+        patch,
     })
 }
 

@@ -19,6 +19,8 @@
 //! | [`pvc`] (volume binder) | PVCs | `spec.volumeName`, `phase: Bound` |
 //! | [`job`] | Jobs, Pods | Pods, Job status and conditions |
 //! | [`helmrelease`] | Flux HelmReleases (once their CRD exists) | `Ready` condition |
+//! | [`endpoints`] | Services, Pods | Endpoints and EndpointSlices of selector Services |
+//! | [`node`] | Nodes | the simulated Node objects, `Ready` or `Unknown` when lost |
 //!
 //! # Time
 //!
@@ -106,10 +108,12 @@ pub mod clock;
 pub mod config;
 pub mod controller;
 pub mod deployment;
+pub mod endpoints;
 pub mod error;
 pub mod faults;
 pub mod helmrelease;
 pub mod job;
+pub mod node;
 pub mod pod;
 pub mod pvc;
 pub mod replicaset;

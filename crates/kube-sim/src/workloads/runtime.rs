@@ -3,7 +3,7 @@
 //! [`spawn`] starts, on the current tokio runtime:
 //!
 //! - one `kube::runtime::watcher` per kind (Deployments, ReplicaSets, Pods, StatefulSets, PVCs,
-//!   Jobs, and Flux HelmReleases as dynamic objects), each keeping its part of a shared
+//!   Jobs, Services, Endpoints, EndpointSlices, Nodes, and Flux HelmReleases as dynamic objects), each keeping its part of a shared
 //!   [`Snapshot`] current; a kind the server does not serve (HelmRelease before its CRD exists)
 //!   is retried with the watcher's back-off and simply stays empty;
 //! - one task per [`Controller`], which waits until the kinds it reads have been listed, then
@@ -23,9 +23,11 @@ use super::{
     config::WorkloadConfig,
     controller::Controller,
     deployment::DeploymentController,
+    endpoints::EndpointsController,
     error::{Error, Result},
     helmrelease::{HelmReleaseController, helm_release_resource},
     job::JobController,
+    node::NodeController,
     pod::PodController,
     pvc::PvcController,
     replicaset::ReplicaSetController,
@@ -37,14 +39,15 @@ use k8s_openapi::{
     api::{
         apps::v1::{Deployment, ReplicaSet, StatefulSet},
         batch::v1::Job,
-        core::v1::{PersistentVolumeClaim, Pod},
+        core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod, Service},
+        discovery::v1::EndpointSlice,
     },
     jiff::Timestamp,
 };
 use kube::{
     Api, Client, Resource,
     api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams},
-    runtime::{WatchStreamExt, watcher},
+    runtime::{WatchStreamExt, utils::Backoff, watcher},
 };
 use serde::de::DeserializeOwned;
 use std::{
@@ -53,7 +56,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard, PoisonError},
     time::Duration,
 };
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::{sync::Notify, task::JoinHandle};
 
 /// The field manager of every write the simulated controllers make.
 pub const FIELD_MANAGER: &str = "kube-sim-workloads";
@@ -65,7 +68,9 @@ type Slot<K> = fn(&mut Snapshot) -> &mut BTreeMap<ObjectKey, K>;
 
 struct Shared {
     snapshot: Mutex<Snapshot>,
-    changed: watch::Sender<u64>,
+    // One wake-up per controller task, notified in registration order. (A `tokio::sync::watch`
+    // channel would wake its receivers in a randomised order, which breaks reproducibility.)
+    signals: Mutex<Vec<Arc<Notify>>>,
     clock: Clock,
     config: WorkloadConfig,
     errors: Mutex<Vec<String>>,
@@ -78,7 +83,18 @@ impl Shared {
     }
 
     fn notify(&self) {
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        for signal in self.signals.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            signal.notify_one();
+        }
+    }
+
+    fn subscribe(&self) -> Arc<Notify> {
+        let signal = Arc::new(Notify::new());
+        self.signals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(signal.clone());
+        signal
     }
 
     fn record_error(&self, controller: &str, error: &Error) {
@@ -214,10 +230,9 @@ impl WorkloadHandle {
     #[must_use]
     pub fn new(config: WorkloadConfig) -> Self {
         let epoch = config.epoch_value().unwrap_or_else(Timestamp::now);
-        let (changed, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             snapshot: Mutex::new(Snapshot::default()),
-            changed,
+            signals: Mutex::new(Vec::new()),
             clock: Clock::starting_at(epoch),
             config,
             errors: Mutex::new(Vec::new()),
@@ -273,12 +288,30 @@ impl WorkloadHandle {
             tokio::spawn(watch_kind::<Job>(c.clone(), s.clone(), Kind::Job, |s| {
                 &mut s.jobs
             })),
+            tokio::spawn(watch_kind::<Service>(c.clone(), s.clone(), Kind::Service, |s| {
+                &mut s.services
+            })),
+            tokio::spawn(watch_kind::<Endpoints>(
+                c.clone(),
+                s.clone(),
+                Kind::Endpoints,
+                |s| &mut s.endpoints,
+            )),
+            tokio::spawn(watch_kind::<EndpointSlice>(
+                c.clone(),
+                s.clone(),
+                Kind::EndpointSlice,
+                |s| &mut s.endpoint_slices,
+            )),
+            tokio::spawn(watch_kind::<Node>(c.clone(), s.clone(), Kind::Node, |s| {
+                &mut s.nodes
+            })),
             tokio::spawn(watch_events(
                 watcher(
                     Api::<DynamicObject>::all_with(c.clone(), &helm_release_resource()),
                     watcher::Config::default(),
                 )
-                .default_backoff(),
+                .backoff(SteadyBackoff::default()),
                 s.clone(),
                 Kind::HelmRelease,
                 |s| &mut s.helm_releases,
@@ -290,6 +323,8 @@ impl WorkloadHandle {
             tokio::spawn(run(PvcController::new(), c.clone(), s.clone())),
             tokio::spawn(run(JobController::new(seed), c.clone(), s.clone())),
             tokio::spawn(run(HelmReleaseController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(NodeController::new(), c.clone(), s.clone())),
+            tokio::spawn(run(EndpointsController::new(), c.clone(), s.clone())),
         ]);
     }
 
@@ -336,11 +371,45 @@ pub fn spawn(client: Client, config: WorkloadConfig) -> WorkloadHandle {
     handle
 }
 
+/// Watch retry back-off: 0.8 s doubling to 30 s, like client-go's reflector but without jitter,
+/// so that a paused-clock run is reproducible (kube's default back-off draws random jitter).
+#[derive(Clone, Debug)]
+struct SteadyBackoff {
+    next: Duration,
+}
+
+impl SteadyBackoff {
+    const MIN: Duration = Duration::from_millis(800);
+    const MAX: Duration = Duration::from_secs(30);
+}
+
+impl Default for SteadyBackoff {
+    fn default() -> Self {
+        Self { next: Self::MIN }
+    }
+}
+
+impl Iterator for SteadyBackoff {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let current = self.next;
+        self.next = (current * 2).min(Self::MAX);
+        Some(current)
+    }
+}
+
+impl Backoff for SteadyBackoff {
+    fn reset(&mut self) {
+        self.next = Self::MIN;
+    }
+}
+
 async fn watch_kind<K>(client: Client, shared: Arc<Shared>, kind: Kind, slot: Slot<K>)
 where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
 {
-    let stream = watcher(Api::<K>::all(client), watcher::Config::default()).default_backoff();
+    let stream = watcher(Api::<K>::all(client), watcher::Config::default()).backoff(SteadyBackoff::default());
     watch_events(stream, shared, kind, slot).await;
 }
 
@@ -418,9 +487,8 @@ where
 }
 
 async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Shared>) {
-    let mut changes = shared.changed.subscribe();
+    let signal = shared.subscribe();
     loop {
-        changes.borrow_and_update();
         let snapshot = shared.lock().clone();
         let mut wake = None;
         if controller.reads().iter().all(|k| snapshot.synced.contains(k)) {
@@ -434,28 +502,24 @@ async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Share
                     failed = true;
                 }
             }
-            let soon = tokio::time::Instant::now() + Duration::from_secs(1);
+            let now = tokio::time::Instant::now();
+            let soon = now + Duration::from_secs(1);
             // A wake-up that is already due would spin without letting (paused) time advance.
-            wake = step.wake_at.map(|t| shared.clock.instant_at(t)).map(|at| {
-                if at <= tokio::time::Instant::now() {
-                    soon
-                } else {
-                    at
-                }
-            });
+            wake = step
+                .wake_at
+                .map(|t| shared.clock.instant_at(t))
+                .map(|at| if at <= now { soon } else { at });
             if failed {
                 wake = Some(wake.map_or(soon, |w| w.min(soon)));
             }
         }
-        let changed = match wake {
+        match wake {
             Some(at) => tokio::select! {
-                r = changes.changed() => r,
-                () = tokio::time::sleep_until(at) => Ok(()),
+                biased;
+                () = signal.notified() => {}
+                () = tokio::time::sleep_until(at) => {}
             },
-            None => changes.changed().await,
-        };
-        if changed.is_err() {
-            return;
+            None => signal.notified().await,
         }
     }
 }
@@ -500,6 +564,19 @@ async fn apply(client: &Client, shared: &Shared, action: Action) -> Result<()> {
                 NewObject::PersistentVolumeClaim(o) => {
                     create(Api::namespaced(client.clone(), &ns), shared, *o, |s| &mut s.pvcs).await
                 }
+                NewObject::Endpoints(o) => {
+                    create(Api::namespaced(client.clone(), &ns), shared, *o, |s| {
+                        &mut s.endpoints
+                    })
+                    .await
+                }
+                NewObject::EndpointSlice(o) => {
+                    create(Api::namespaced(client.clone(), &ns), shared, *o, |s| {
+                        &mut s.endpoint_slices
+                    })
+                    .await
+                }
+                NewObject::Node(o) => create(Api::all(client.clone()), shared, *o, |s| &mut s.nodes).await,
             };
             match result {
                 Err(e) if is_status(&e, 409) => Ok(()),
@@ -542,6 +619,12 @@ async fn write(client: &Client, shared: &Shared, kind: Kind, key: &ObjectKey, w:
             let api = Api::namespaced_with(c, ns, &helm_release_resource());
             write_to(api, shared, key, w, |s| &mut s.helm_releases).await
         }
+        Kind::Service => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.services).await,
+        Kind::Endpoints => write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.endpoints).await,
+        Kind::EndpointSlice => {
+            write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.endpoint_slices).await
+        }
+        Kind::Node => write_to(Api::all(c), shared, key, w, |s| &mut s.nodes).await,
     };
     let verb = match w {
         Write::Patch(_, false) => "patch",

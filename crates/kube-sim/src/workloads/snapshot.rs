@@ -9,7 +9,8 @@ use k8s_openapi::{
     api::{
         apps::v1::{Deployment, ReplicaSet, StatefulSet},
         batch::v1::Job,
-        core::v1::{PersistentVolumeClaim, Pod},
+        core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod, Service},
+        discovery::v1::EndpointSlice,
     },
     apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
 };
@@ -74,6 +75,14 @@ pub enum Kind {
     Job,
     /// `helm.toolkit.fluxcd.io/v2` HelmRelease.
     HelmRelease,
+    /// `v1` Service.
+    Service,
+    /// `v1` Endpoints.
+    Endpoints,
+    /// `discovery.k8s.io/v1` EndpointSlice.
+    EndpointSlice,
+    /// `v1` Node (cluster-scoped).
+    Node,
 }
 
 impl Kind {
@@ -88,6 +97,10 @@ impl Kind {
             Self::PersistentVolumeClaim => "PersistentVolumeClaim",
             Self::Job => "Job",
             Self::HelmRelease => "HelmRelease",
+            Self::Service => "Service",
+            Self::Endpoints => "Endpoints",
+            Self::EndpointSlice => "EndpointSlice",
+            Self::Node => "Node",
         }
     }
 }
@@ -109,6 +122,14 @@ pub struct Snapshot {
     pub jobs: BTreeMap<ObjectKey, Job>,
     /// Flux HelmReleases (`helm.toolkit.fluxcd.io/v2`), untyped.
     pub helm_releases: BTreeMap<ObjectKey, DynamicObject>,
+    /// Services.
+    pub services: BTreeMap<ObjectKey, Service>,
+    /// Endpoints.
+    pub endpoints: BTreeMap<ObjectKey, Endpoints>,
+    /// EndpointSlices.
+    pub endpoint_slices: BTreeMap<ObjectKey, EndpointSlice>,
+    /// Nodes (keyed with an empty namespace).
+    pub nodes: BTreeMap<ObjectKey, Node>,
     /// Nodes that have been lost: nothing runs or is scheduled there.
     pub lost_nodes: BTreeSet<String>,
     /// Kinds whose initial list has arrived; a controller waits for the kinds it reads.

@@ -109,6 +109,19 @@ impl World {
                     stamp(&mut c.metadata, rv, now);
                     self.snap.pvcs.insert(key, *c);
                 }
+                NewObject::Endpoints(mut c) => {
+                    stamp(&mut c.metadata, rv, now);
+                    self.snap.endpoints.insert(key, *c);
+                }
+                NewObject::EndpointSlice(mut c) => {
+                    stamp(&mut c.metadata, rv, now);
+                    self.snap.endpoint_slices.insert(key, *c);
+                }
+                NewObject::Node(mut c) => {
+                    stamp(&mut c.metadata, rv, now);
+                    c.metadata.namespace = None;
+                    self.snap.nodes.insert(key, *c);
+                }
             },
             Action::Patch { kind, key, patch } | Action::PatchStatus { kind, key, patch } => {
                 let status = matches!(action, Action::PatchStatus { .. });
@@ -121,6 +134,10 @@ impl World {
                     Kind::PersistentVolumeClaim => patch_map(&mut s.pvcs, key, patch, status, rv),
                     Kind::Job => patch_map(&mut s.jobs, key, patch, status, rv),
                     Kind::HelmRelease => patch_map(&mut s.helm_releases, key, patch, status, rv),
+                    Kind::Service => patch_map(&mut s.services, key, patch, status, rv),
+                    Kind::Endpoints => patch_map(&mut s.endpoints, key, patch, status, rv),
+                    Kind::EndpointSlice => patch_map(&mut s.endpoint_slices, key, patch, status, rv),
+                    Kind::Node => patch_map(&mut s.nodes, key, patch, status, rv),
                 }
             }
             Action::Delete {
@@ -158,6 +175,10 @@ impl World {
             Kind::Job => self.snap.jobs.remove(key).and_then(|o| o.metadata.uid),
             Kind::PersistentVolumeClaim => self.snap.pvcs.remove(key).and_then(|o| o.metadata.uid),
             Kind::HelmRelease => self.snap.helm_releases.remove(key).and_then(|o| o.metadata.uid),
+            Kind::Service => self.snap.services.remove(key).and_then(|o| o.metadata.uid),
+            Kind::Endpoints => self.snap.endpoints.remove(key).and_then(|o| o.metadata.uid),
+            Kind::EndpointSlice => self.snap.endpoint_slices.remove(key).and_then(|o| o.metadata.uid),
+            Kind::Node => self.snap.nodes.remove(key).and_then(|o| o.metadata.uid),
         };
         // Background garbage collection of dependents.
         let Some(uid) = uid else { return };
