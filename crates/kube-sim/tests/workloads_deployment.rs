@@ -114,6 +114,11 @@ async fn deployment_of_three_converges_available_in_virtual_time() {
     assert_eq!(ready_pods(&client).await, 3);
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     for p in pods.list(&ListParams::default()).await.unwrap().items {
+        // The controllers' clock agrees with the server's: a pod starts just after its creation.
+        let created = p.metadata.creation_timestamp.clone().unwrap().0;
+        let started = p.status.as_ref().unwrap().start_time.clone().unwrap().0;
+        let lag = started.duration_since(created).as_secs();
+        assert!((0..5).contains(&lag), "created {created}, started {started}");
         let status = p.status.unwrap();
         assert_eq!(status.phase.as_deref(), Some("Running"));
         assert!(status.pod_ip.is_some());

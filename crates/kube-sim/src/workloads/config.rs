@@ -121,8 +121,12 @@ pub struct WorkloadConfig {
     pvc_bind_after: Duration,
     helm_release_ready_after: Duration,
     success_criteria_met: bool,
-    epoch: Option<Timestamp>,
+    epoch: Timestamp,
 }
+
+/// The default epoch, 2026-01-01T00:00:00Z: the same as the simulator's API server, so the
+/// timestamps the controllers write agree with `creationTimestamp` and friends.
+pub const DEFAULT_EPOCH_SECONDS: i64 = 1_767_225_600;
 
 impl Default for WorkloadConfig {
     fn default() -> Self {
@@ -140,7 +144,7 @@ impl Default for WorkloadConfig {
             pvc_bind_after: Duration::ZERO,
             helm_release_ready_after: Duration::from_secs(3),
             success_criteria_met: true,
-            epoch: None,
+            epoch: Timestamp::from_second(DEFAULT_EPOCH_SECONDS).unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
 }
@@ -148,7 +152,8 @@ impl Default for WorkloadConfig {
 impl WorkloadConfig {
     /// The defaults: seed 0, nodes `sim-node-1..3`, pods Ready after 2 s, Job pods run 5 s,
     /// crash-looping containers live 1 s, deleted pods take 1 s to stop (at most their grace
-    /// period), PVCs bind at once, HelmReleases are Ready after 3 s, no faults.
+    /// period), PVCs bind at once, HelmReleases are Ready after 3 s, no faults, epoch
+    /// 2026-01-01T00:00:00Z.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -257,11 +262,12 @@ impl WorkloadConfig {
         self
     }
 
-    /// The wall time the virtual clock starts at (default: the real time at spawn). Fix it to
-    /// make every written timestamp reproducible.
+    /// The wall time the virtual clock reads when the controllers are created (default
+    /// 2026-01-01T00:00:00Z, [`DEFAULT_EPOCH_SECONDS`], the simulator's own default). Keep it
+    /// equal to the API server's epoch so that all timestamps in the cluster agree.
     #[must_use]
     pub fn epoch(mut self, epoch: Timestamp) -> Self {
-        self.epoch = Some(epoch);
+        self.epoch = epoch;
         self
     }
 
@@ -277,9 +283,9 @@ impl WorkloadConfig {
         &self.nodes
     }
 
-    /// The configured epoch, if any.
+    /// The epoch.
     #[must_use]
-    pub fn epoch_value(&self) -> Option<Timestamp> {
+    pub fn epoch_value(&self) -> Timestamp {
         self.epoch
     }
 

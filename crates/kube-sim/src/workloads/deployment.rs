@@ -265,10 +265,20 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
         }
     }
 
-    // Scale writes, carrying the annotations the Deployment controller keeps on its ReplicaSets.
+    // Scale writes, carrying the annotations the Deployment controller keeps on its ReplicaSets;
+    // the new ReplicaSet also follows the Deployment's minReadySeconds.
     for rs in &owned {
         let name = rs.metadata.name.clone().unwrap_or_default();
         let target = planned.get(&name).copied().unwrap_or(0);
+        let is_new = new_name.as_deref() == Some(name.as_str());
+        let min_ready = spec.min_ready_seconds.unwrap_or(0);
+        if is_new && rs.spec.min_ready_seconds.unwrap_or(0) != min_ready {
+            step.push(Action::Patch {
+                kind: Kind::ReplicaSet,
+                key: ObjectKey::new(&key.namespace, &name),
+                patch: json!({ "spec": { "minReadySeconds": min_ready } }),
+            });
+        }
         if target != spec_replicas(rs) {
             step.push(Action::Patch {
                 kind: Kind::ReplicaSet,
@@ -978,6 +988,28 @@ mod tests {
         assert_eq!(
             c.deployment("web").status.as_ref().unwrap().available_replicas,
             Some(1)
+        );
+    }
+
+    #[test]
+    fn d09_min_ready_seconds_change_reaches_the_new_replica_set() {
+        // The Deployment controller keeps the new ReplicaSet's minReadySeconds in step.
+        let mut c = Cluster::new(WorkloadConfig::new());
+        c.add(fixtures::deployment("web", 1, "nginx:1"));
+        c.run(10, &mut |_| {});
+        let key = ObjectKey::new("default", "web");
+        c.world.apply(&Action::Patch {
+            kind: Kind::Deployment,
+            key,
+            patch: json!({ "spec": { "minReadySeconds": 30 } }),
+        });
+        c.run(5, &mut |_| {});
+        let rs = c.world.snap.replica_sets.values().next().unwrap();
+        assert_eq!(rs.spec.min_ready_seconds, Some(30));
+        assert_eq!(
+            c.world.snap.replica_sets.len(),
+            1,
+            "minReadySeconds is not part of the pod template"
         );
     }
 

@@ -229,7 +229,7 @@ impl WorkloadHandle {
     /// the handle within the tokio runtime (and paused clock) it will run on.
     #[must_use]
     pub fn new(config: WorkloadConfig) -> Self {
-        let epoch = config.epoch_value().unwrap_or_else(Timestamp::now);
+        let epoch = config.epoch_value();
         let shared = Arc::new(Shared {
             snapshot: Mutex::new(Snapshot::default()),
             signals: Mutex::new(Vec::new()),
