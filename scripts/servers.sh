@@ -117,9 +117,10 @@ start_servers() {
       -dir="$_SERVERS_DIR/s3.data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -webdav=false -admin.ui=false \
       -master.port=39333 -volume.port=38080 -filer.port=38888 -s3.port=38333 -metricsPort=39327 \
       -s3.port.iceberg=0 -s3.port.lance=0 -bucket=milvus-bucket
-    # The bucket is usable a little after /healthz answers: wait for an anonymous request on it
-    # to be refused (403) rather than "no such bucket" (404).
-    if _servers_wait s3 40 bash -c 'test "$(curl -s -o /dev/null -w "%{http_code}" -I http://127.0.0.1:38333/milvus-bucket)" = 403'; then
+    # The bucket is usable a little after /healthz answers (about 1.5 s): wait for a signed
+    # HEAD of the bucket to succeed.
+    if _servers_wait s3 40 curl -sf -o /dev/null -I --aws-sigv4 "aws:amz:us-east-1:s3" --user "$key:$secret" \
+      http://127.0.0.1:38333/milvus-bucket; then
       export MILVUS_TEST_S3=http://127.0.0.1:38333 MILVUS_TEST_S3_BUCKET=milvus-bucket
       export MILVUS_TEST_S3_ACCESS_KEY="$key" MILVUS_TEST_S3_SECRET_KEY="$secret"
     fi

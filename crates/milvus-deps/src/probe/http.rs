@@ -32,11 +32,12 @@ impl HttpResponse {
     /// The body as text, trimmed and cut to 200 characters (for messages).
     pub fn body_excerpt(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
-        let text = text.trim();
+        // One line: messages end up in status conditions and in one-line CLI output.
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() > 200 {
             format!("{}…", text.chars().take(200).collect::<String>())
         } else {
-            text.to_owned()
+            text
         }
     }
 }
@@ -84,15 +85,25 @@ pub(crate) async fn request(
         )
     })?;
     let response = sender.send_request(request).await.map_err(|e| {
-        let reason = if e.is_incomplete_message() || e.is_closed() {
-            ProbeReason::Unreachable
+        if e.is_incomplete_message() {
+            AttemptError::new(
+                ProbeReason::ProtocolError,
+                format!(
+                    "{} closed the connection without an HTTP answer (a TLS port spoken to in plain HTTP?)",
+                    endpoint.authority()
+                ),
+            )
         } else {
-            ProbeReason::ProtocolError
-        };
-        AttemptError::new(
-            reason,
-            format!("{} did not answer HTTP: {e}", endpoint.authority()),
-        )
+            let reason = if e.is_closed() {
+                ProbeReason::Unreachable
+            } else {
+                ProbeReason::ProtocolError
+            };
+            AttemptError::new(
+                reason,
+                format!("{} did not answer HTTP: {e}", endpoint.authority()),
+            )
+        }
     })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
