@@ -1,4 +1,28 @@
-//! Rendering, planning and executing the rollout of a Milvus instance.
+//! Rendering and planning the rollout of a Milvus instance on Kubernetes.
 //!
-//! This crate is a placeholder in the workspace layout: rendering, the petgraph planner, the
-//! executor and the `kube::runtime` controller wiring arrive with their own issues.
+//! - [`render`]: the effective spec of a `Milvus` (see [`milvus_spec::defaults`]) and what its
+//!   dependencies contribute become the Kubernetes objects that should exist, deterministic to
+//!   the byte;
+//! - [`plan`]: those objects and what the cluster holds become a [`plan::Plan`]: a DAG of
+//!   explained steps in waves, printable before anything runs.
+//!
+//! ```
+//! use milvus_reconcile::{plan, render};
+//! use milvus_spec::{defaults, v1beta1::Milvus};
+//!
+//! let m: Milvus = serde_json::from_value(serde_json::json!({
+//!     "apiVersion": "milvus.io/v1beta1", "kind": "Milvus",
+//!     "metadata": {"name": "demo", "namespace": "ns"},
+//!     "spec": {"mode": "cluster"}
+//! })).unwrap();
+//! let effective = defaults::milvus(&m, None).milvus;
+//! let rendered = render::render(&effective, &render::DependencyWiring::from_spec(&effective), &Default::default()).unwrap();
+//! let plan = plan::plan(&effective, &rendered, &plan::Observed::default(), &plan::PlanOptions::default()).unwrap();
+//! assert!(plan.steps.iter().any(|s| s.object == "Deployment/demo-milvus-mixcoord"));
+//! ```
+
+pub mod error;
+pub mod plan;
+pub mod render;
+
+pub use error::{Error, Result};

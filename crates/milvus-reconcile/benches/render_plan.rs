@@ -1,0 +1,74 @@
+//! Benchmarks of rendering and planning.
+//!
+//! - `render_plan/cluster_default`: render + plan of the default cluster against an empty
+//!   cluster;
+//! - `render_plan/upgrade_2_5_to_2_6`: render + plan of the move of a converged 2.5.16 cluster
+//!   into 2.6;
+//! - `render_plan/1000_instances`: render + plan of 1,000 distinct instances in one process.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_main};
+use milvus_reconcile::{
+    plan::{self, Observed, PlanOptions, output},
+    render::{self, DependencyWiring},
+};
+use milvus_spec::{defaults, v1beta1::Milvus};
+use serde_json::json;
+
+fn milvus(name: &str, image: &str) -> Milvus {
+    serde_json::from_value(json!({
+        "apiVersion": "milvus.io/v1beta1", "kind": "Milvus",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"mode": "cluster", "components": {"image": image}}
+    }))
+    .unwrap()
+}
+
+fn render_plan(m: &Milvus, observed: &Observed) -> String {
+    let e = defaults::milvus(m, None).milvus;
+    let r = render::render(&e, &DependencyWiring::from_spec(&e), &observed.secret_contents()).unwrap();
+    let p = plan::plan(&e, &r, observed, &PlanOptions::default()).unwrap();
+    output::json(&p)
+}
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("render_plan");
+    let fresh = milvus("my-release", "milvusdb/milvus:v2.6.11");
+    let empty = Observed::new();
+    g.bench_function("cluster_default", |b| {
+        b.iter(|| black_box(render_plan(&fresh, &empty)))
+    });
+
+    let old = milvus("my-release", "milvusdb/milvus:v2.5.16");
+    let old_e = defaults::milvus(&old, None).milvus;
+    let converged = Observed::rolled_out(
+        &render::render(&old_e, &DependencyWiring::from_spec(&old_e), &Default::default()).unwrap(),
+    );
+    g.bench_function("upgrade_2_5_to_2_6", |b| {
+        b.iter(|| black_box(render_plan(&fresh, &converged)))
+    });
+
+    let many: Vec<Milvus> = (0..1000)
+        .map(|i| milvus(&format!("m{i}"), "milvusdb/milvus:v2.6.11"))
+        .collect();
+    g.sample_size(10);
+    g.bench_function("1000_instances", |b| {
+        b.iter(|| {
+            for m in &many {
+                black_box(render_plan(m, &empty));
+            }
+        });
+    });
+    g.finish();
+}
+
+// The macro generates an undocumented function.
+#[allow(missing_docs)]
+mod group {
+    use super::benches;
+    criterion::criterion_group!(render_plan_benches, benches);
+}
+use group::render_plan_benches;
+criterion_main!(render_plan_benches);

@@ -1,0 +1,625 @@
+//! One Deployment per workload, with the Milvus Operator's names, labels, selectors, strategy,
+//! pod template and defaults (reference 3.3), except for how `user.yaml` reaches Milvus (see
+//! the [module docs](super)).
+//!
+//! Precedence: the component's settings override the global ones field by field (env, pod
+//! labels and pod annotations merge by key; volumes by name; mounts by mount path, where an
+//! entry named `_remove` removes the mount at its path), then the deployment group's overrides
+//! apply (scheduling fields replace, `extraEnv` merges).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::{
+    api::{
+        apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment},
+        core::v1::{
+            ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+            ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler,
+            PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+            ResourceFieldSelector, TCPSocketAction, Volume, VolumeMount,
+        },
+    },
+    apimachinery::pkg::{
+        api::resource::Quantity,
+        apis::meta::v1::{LabelSelector, ObjectMeta},
+        util::intstr::IntOrString,
+    },
+};
+use milvus_spec::{
+    component::Component,
+    names,
+    v1beta1::{ComponentSpec, ImageUpdateMode, MilvusComponents},
+};
+
+use super::{Context, Workload, config_map, workloads};
+use crate::{Error, Result};
+
+/// Where the ConfigMap's `user.yaml` is mounted: Milvus reads it over its own `milvus.yaml`.
+pub const USER_YAML_PATH: &str = "/milvus/configs/user.yaml";
+/// Where `hook.yaml` is mounted, the file Milvus reads hook settings from.
+pub const HOOK_YAML_PATH: &str = "/milvus/configs/hook_updates.yaml";
+/// The config volume's name (the operator's).
+pub const CONFIG_VOLUME: &str = "milvus-config";
+/// The data volume of a built-in message stream.
+pub const DATA_VOLUME: &str = "milvus-data";
+/// Where the data volume is mounted.
+pub const DATA_PATH: &str = "/var/lib/milvus";
+/// The placeholder image of an idle blue/green slot (the operator's default).
+pub const DUMMY_IMAGE: &str = "dummy";
+/// Thirty days: pods are never killed by a deadline (reference 3.3).
+pub const ONE_MONTH_SECONDS: i64 = 2_592_000;
+/// `minReadySeconds` when rolling updates are enabled.
+pub const MIN_READY_SECONDS: i32 = 30;
+
+/// The default startup probe: TCP on the metrics port, about three minutes.
+#[must_use]
+pub fn default_startup_probe() -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::Int(names::METRICS_PORT),
+            host: None,
+        }),
+        timeout_seconds: Some(3),
+        period_seconds: Some(10),
+        failure_threshold: Some(18),
+        ..Probe::default()
+    }
+}
+
+/// The default liveness probe: TCP on the metrics port.
+#[must_use]
+pub fn default_liveness_probe() -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::Int(names::METRICS_PORT),
+            host: None,
+        }),
+        timeout_seconds: Some(10),
+        period_seconds: Some(15),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    }
+}
+
+/// The default readiness probe: `GET /healthz` on the metrics port.
+#[must_use]
+pub fn default_readiness_probe() -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some("/healthz".to_owned()),
+            port: IntOrString::Int(names::METRICS_PORT),
+            ..HTTPGetAction::default()
+        }),
+        timeout_seconds: Some(3),
+        period_seconds: Some(15),
+        failure_threshold: Some(2),
+        ..Probe::default()
+    }
+}
+
+fn merge_env(base: &mut Vec<EnvVar>, overlay: &[EnvVar]) {
+    for e in overlay {
+        if let Some(existing) = base.iter_mut().find(|b| b.name == e.name) {
+            *existing = e.clone();
+        } else {
+            base.push(e.clone());
+        }
+    }
+}
+
+fn merge_maps(
+    base: Option<&BTreeMap<String, String>>,
+    overlay: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let mut out = base.cloned().unwrap_or_default();
+    out.extend(overlay.cloned().unwrap_or_default());
+    out
+}
+
+/// The component's settings over the global ones.
+#[must_use]
+pub fn merge_component_spec(global: &ComponentSpec, own: &ComponentSpec) -> ComponentSpec {
+    let mut env = global.env.clone().unwrap_or_default();
+    merge_env(&mut env, own.env.as_deref().unwrap_or_default());
+    let mut volumes = global.volumes.clone().unwrap_or_default();
+    for v in own.volumes.iter().flatten() {
+        let name = v.get_path(&["name"]);
+        if let Some(existing) = volumes
+            .iter_mut()
+            .find(|e| name.is_some() && e.get_path(&["name"]) == name)
+        {
+            *existing = v.clone();
+        } else {
+            volumes.push(v.clone());
+        }
+    }
+    let mut mounts: Vec<VolumeMount> = global.volume_mounts.clone().unwrap_or_default();
+    for m in own.volume_mounts.iter().flatten() {
+        if let Some(existing) = mounts.iter_mut().find(|e| e.mount_path == m.mount_path) {
+            *existing = m.clone();
+        } else {
+            mounts.push(m.clone());
+        }
+    }
+    let probes = match (&global.probes, &own.probes) {
+        (Some(g), Some(o)) => {
+            let mut p = g.clone();
+            p.merge(o);
+            Some(p)
+        }
+        (g, o) => o.clone().or_else(|| g.clone()),
+    };
+    ComponentSpec {
+        paused: own.paused.or(global.paused),
+        pod_labels: Some(merge_maps(global.pod_labels.as_ref(), own.pod_labels.as_ref())),
+        pod_annotations: Some(merge_maps(
+            global.pod_annotations.as_ref(),
+            own.pod_annotations.as_ref(),
+        )),
+        image: own.image.clone().or_else(|| global.image.clone()),
+        version: own.version.clone().or_else(|| global.version.clone()),
+        commands: own.commands.clone().or_else(|| global.commands.clone()),
+        run_with_sub_process: own.run_with_sub_process.or(global.run_with_sub_process),
+        image_pull_policy: own
+            .image_pull_policy
+            .clone()
+            .or_else(|| global.image_pull_policy.clone()),
+        image_pull_secrets: own
+            .image_pull_secrets
+            .clone()
+            .or_else(|| global.image_pull_secrets.clone()),
+        env: Some(env),
+        scheduler_name: own
+            .scheduler_name
+            .clone()
+            .or_else(|| global.scheduler_name.clone()),
+        node_selector: own.node_selector.clone().or_else(|| global.node_selector.clone()),
+        affinity: own.affinity.clone().or_else(|| global.affinity.clone()),
+        tolerations: own.tolerations.clone().or_else(|| global.tolerations.clone()),
+        topology_spread_constraints: own
+            .topology_spread_constraints
+            .clone()
+            .or_else(|| global.topology_spread_constraints.clone()),
+        resources: own.resources.clone().or_else(|| global.resources.clone()),
+        volume_mounts: Some(mounts),
+        volumes: Some(volumes),
+        service_account_name: own
+            .service_account_name
+            .clone()
+            .or_else(|| global.service_account_name.clone()),
+        priority_class_name: own
+            .priority_class_name
+            .clone()
+            .or_else(|| global.priority_class_name.clone()),
+        host_network: own.host_network.or(global.host_network),
+        dns_policy: own.dns_policy.clone().or_else(|| global.dns_policy.clone()),
+        probes,
+        security_context: own
+            .security_context
+            .clone()
+            .or_else(|| global.security_context.clone()),
+    }
+}
+
+fn active_standby(ctx: &Context<'_>, coord_field: &str) -> bool {
+    ctx.milvus
+        .spec
+        .config
+        .as_ref()
+        .and_then(|c| c.get_path(&[coord_field, "enableActiveStandby"]))
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"))
+}
+
+/// The Deployment strategy of a component (reference 3.3).
+fn strategy(ctx: &Context<'_>, c: &MilvusComponents, component: Component) -> DeploymentStrategy {
+    let coords = ["rootCoord", "dataCoord", "queryCoord", "indexCoord"];
+    let recreate = match component {
+        Component::RootCoord | Component::DataCoord | Component::QueryCoord | Component::IndexCoord => {
+            !active_standby(ctx, component.field_name())
+        }
+        Component::MixCoord | Component::Standalone => coords.iter().any(|f| !active_standby(ctx, f)),
+        _ => false,
+    };
+    if recreate {
+        return DeploymentStrategy {
+            type_: Some("Recreate".to_owned()),
+            rolling_update: None,
+        };
+    }
+    let all_at_once =
+        c.image_update_mode == Some(ImageUpdateMode::Force) || c.enable_manual_mode == Some(true);
+    let (surge, unavailable) = if all_at_once {
+        (
+            IntOrString::String("100%".to_owned()),
+            IntOrString::String("100%".to_owned()),
+        )
+    } else {
+        (IntOrString::Int(1), IntOrString::Int(0))
+    };
+    DeploymentStrategy {
+        type_: Some("RollingUpdate".to_owned()),
+        rolling_update: Some(RollingUpdateDeployment {
+            max_surge: Some(surge),
+            max_unavailable: Some(unavailable),
+        }),
+    }
+}
+
+/// The built-in message stream in use, if any, and its persistence.
+fn builtin_mq(ctx: &Context<'_>) -> Option<milvus_spec::v1beta1::Persistence> {
+    super::pvc::builtin_persistence(ctx.milvus).map(|(_, p)| p)
+}
+
+/// The data volume of a built-in message stream for one component.
+///
+/// The operator mounts the one `ReadWriteOnce` claim into every component, so in a cluster
+/// the query nodes cannot schedule next to the streaming node (upstream issue 444). Here the
+/// claim goes only to the component that writes the log (standalone, or the streaming node in
+/// a cluster); the others get an `emptyDir` at the same path.
+fn data_volume(ctx: &Context<'_>, component: Component) -> Option<Volume> {
+    let persistence = builtin_mq(ctx)?;
+    let writer = if ctx.is_cluster() {
+        Component::StreamingNode
+    } else {
+        Component::Standalone
+    };
+    let claim = persistence
+        .persistent_volume_claim
+        .as_ref()
+        .and_then(|p| p.existing_claim.clone())
+        .filter(|c| !c.is_empty())
+        .or_else(|| (persistence.enabled == Some(true)).then(|| names::data_pvc_name(&ctx.name)));
+    let mut v = Volume {
+        name: DATA_VOLUME.to_owned(),
+        ..Volume::default()
+    };
+    match claim {
+        Some(claim_name) if component == writer => {
+            v.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                claim_name,
+                read_only: None,
+            });
+        }
+        _ => v.empty_dir = Some(EmptyDirVolumeSource::default()),
+    }
+    Some(v)
+}
+
+fn decode_err(component: Component, object: &str) -> impl Fn(milvus_spec::Error) -> Error + '_ {
+    move |source| Error::Decode {
+        component: component.workload_name().to_owned(),
+        object: object.to_owned(),
+        source,
+    }
+}
+
+/// Renders the Deployment of one workload.
+///
+/// `config_hash` is the ConfigMap content hash (`checksum/config` when `updateConfigMapOnly`
+/// is false); `secret_hashes` are the per-Secret annotations ([`super::hash`]).
+///
+/// # Errors
+///
+/// [`Error::Decode`] when probes, volumes, the security context, sidecars or init containers
+/// of the spec do not decode.
+pub(crate) fn render(
+    ctx: &Context<'_>,
+    w: &Workload,
+    config_hash: &str,
+    secret_hashes: &BTreeMap<String, String>,
+) -> Result<Deployment> {
+    let name = w.deployment_name(&ctx.name);
+    let object = format!("Deployment/{name}");
+    let component = w.component;
+    let default_components = MilvusComponents::default();
+    let comps = ctx.components().unwrap_or(&default_components);
+    let own = workloads::component_spec(comps, component)
+        .cloned()
+        .unwrap_or_default();
+    let prefix = format!("spec.components.{}", component.field_name());
+    let err = decode_err(component, &object);
+    let merged = merge_component_spec(&comps.global, &own.spec);
+
+    // Labels: the selector is the component labels (+ group, + slot).
+    let mut selector = names::component_labels(&ctx.name, component, w.group_name());
+    if let Some(slot) = w.slot {
+        selector.insert(names::group_id_label(component), slot.to_string());
+    }
+    let group_labels = w
+        .group
+        .as_ref()
+        .and_then(|g| g.labels.clone())
+        .unwrap_or_default();
+    let group_annotations = w
+        .group
+        .as_ref()
+        .and_then(|g| g.annotations.clone())
+        .unwrap_or_default();
+    let mut labels = group_labels.clone();
+    labels.extend(selector.clone());
+
+    let mut pod_labels = merged.pod_labels.clone().unwrap_or_default();
+    pod_labels.extend(group_labels);
+    pod_labels.extend(selector.clone());
+    if component.serves_clients() {
+        pod_labels.insert(names::SERVICE_LABEL.to_owned(), "true".to_owned());
+    }
+    let cm_name = names::config_map_name(&ctx.name, comps.active_config_map.as_deref()).to_owned();
+    let mut pod_annotations = merged.pod_annotations.clone().unwrap_or_default();
+    pod_annotations.extend(group_annotations.clone());
+    pod_annotations.insert(names::USING_CONFIG_MAP_ANNOTATION.to_owned(), cm_name.clone());
+    if comps.update_config_map_only == Some(false) {
+        pod_annotations.insert(
+            names::CONFIG_CHECKSUM_ANNOTATION.to_owned(),
+            config_hash.to_owned(),
+        );
+    }
+    pod_annotations.extend(secret_hashes.clone());
+
+    // Env: global + component, group extraEnv, CACHE_SIZE, dependency references.
+    let mut env = merged.env.clone().unwrap_or_default();
+    if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
+        merge_env(&mut env, extra);
+    }
+    merge_env(
+        &mut env,
+        &[EnvVar {
+            name: "CACHE_SIZE".to_owned(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                resource_field_ref: Some(ResourceFieldSelector {
+                    container_name: Some(component.workload_name().to_owned()),
+                    resource: "limits.memory".to_owned(),
+                    divisor: Some(Quantity("1Gi".to_owned())),
+                }),
+                ..EnvVarSource::default()
+            }),
+        }],
+    );
+    let (dep_env, dep_volumes, dep_mounts) = super::dependency_env(ctx.wiring);
+    merge_env(&mut env, dep_env);
+
+    // Ports.
+    let mut ports = Vec::new();
+    if component.serves_clients() {
+        let svc = if component == Component::Proxy {
+            comps.proxy.as_ref().map(|p| &p.service)
+        } else {
+            comps.standalone.as_ref()
+        };
+        let port = svc
+            .and_then(|s| s.port)
+            .filter(|p| *p > 0)
+            .unwrap_or(names::MILVUS_PORT);
+        ports.push(ContainerPort {
+            name: Some(names::MILVUS_PORT_NAME.to_owned()),
+            container_port: port,
+            protocol: Some("TCP".to_owned()),
+            ..ContainerPort::default()
+        });
+        if let Some(restful) = svc.and_then(|s| s.service_restful_port).filter(|p| *p > 0) {
+            ports.push(ContainerPort {
+                name: Some(names::RESTFUL_PORT_NAME.to_owned()),
+                container_port: restful,
+                protocol: Some("TCP".to_owned()),
+                ..ContainerPort::default()
+            });
+        }
+    }
+    ports.push(ContainerPort {
+        name: Some(names::METRICS_PORT_NAME.to_owned()),
+        container_port: names::METRICS_PORT,
+        protocol: Some("TCP".to_owned()),
+        ..ContainerPort::default()
+    });
+
+    // Probes: the user's where given, else the defaults.
+    let probes = merged.decoded_probes(&prefix).map_err(&err)?.unwrap_or_default();
+
+    // Volumes and mounts.
+    let has_hook = ctx
+        .milvus
+        .spec
+        .hook_config
+        .as_ref()
+        .is_some_and(|h| !h.is_empty());
+    let mut items = vec![KeyToPath {
+        key: config_map::USER_YAML.to_owned(),
+        path: config_map::USER_YAML.to_owned(),
+        ..KeyToPath::default()
+    }];
+    if has_hook {
+        items.push(KeyToPath {
+            key: config_map::HOOK_YAML.to_owned(),
+            path: config_map::HOOK_YAML.to_owned(),
+            ..KeyToPath::default()
+        });
+    }
+    let mut volumes = vec![Volume {
+        name: CONFIG_VOLUME.to_owned(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: cm_name,
+            items: Some(items),
+            default_mode: Some(0o644),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
+    }];
+    let mut mounts = vec![VolumeMount {
+        name: CONFIG_VOLUME.to_owned(),
+        mount_path: USER_YAML_PATH.to_owned(),
+        sub_path: Some(config_map::USER_YAML.to_owned()),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }];
+    if has_hook {
+        mounts.push(VolumeMount {
+            name: CONFIG_VOLUME.to_owned(),
+            mount_path: HOOK_YAML_PATH.to_owned(),
+            sub_path: Some(config_map::HOOK_YAML.to_owned()),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+    }
+    if let Some(v) = data_volume(ctx, component) {
+        volumes.push(v);
+        mounts.push(VolumeMount {
+            name: DATA_VOLUME.to_owned(),
+            mount_path: DATA_PATH.to_owned(),
+            ..VolumeMount::default()
+        });
+    }
+    volumes.extend(dep_volumes.iter().cloned());
+    mounts.extend(dep_mounts.iter().cloned());
+    for v in merged.decoded_volumes(&prefix).map_err(&err)? {
+        if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
+            *existing = v;
+        } else {
+            volumes.push(v);
+        }
+    }
+    for m in merged.volume_mounts.iter().flatten() {
+        mounts.retain(|e| e.mount_path != m.mount_path);
+        if m.name != "_remove" {
+            mounts.push(m.clone());
+        }
+    }
+
+    // Args: `milvus run <component>` (the image's entrypoint, tini, is kept).
+    let mut args: Vec<String> = match merged.commands.as_ref().filter(|c| !c.is_empty()) {
+        Some(commands) => commands.clone(),
+        None => ["milvus", "run"]
+            .into_iter()
+            .chain(component.run_args().iter().copied())
+            .map(str::to_owned)
+            .collect(),
+    };
+    if merged.run_with_sub_process == Some(true) {
+        args.push("--run-with-subprocess".to_owned());
+    }
+
+    let image = if w.idle {
+        comps
+            .dummy_image
+            .clone()
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| DUMMY_IMAGE.to_owned())
+    } else {
+        merged
+            .image
+            .clone()
+            .unwrap_or_else(|| names::DEFAULT_MILVUS_IMAGE.to_owned())
+    };
+    let main = Container {
+        name: component.workload_name().to_owned(),
+        image: Some(image),
+        image_pull_policy: Some(
+            merged
+                .image_pull_policy
+                .clone()
+                .unwrap_or_else(|| "IfNotPresent".to_owned()),
+        ),
+        args: Some(args),
+        env: Some(env),
+        ports: Some(ports),
+        resources: merged.resources.clone(),
+        startup_probe: Some(probes.startup_probe.unwrap_or_else(default_startup_probe)),
+        liveness_probe: Some(probes.liveness_probe.unwrap_or_else(default_liveness_probe)),
+        readiness_probe: Some(probes.readiness_probe.unwrap_or_else(default_readiness_probe)),
+        lifecycle: component.serves_clients().then(|| Lifecycle {
+            pre_stop: Some(LifecycleHandler {
+                exec: Some(ExecAction {
+                    command: Some(vec!["sleep".to_owned(), "30".to_owned()]),
+                }),
+                ..LifecycleHandler::default()
+            }),
+            ..Lifecycle::default()
+        }),
+        security_context: merged.decoded_security_context(&prefix).map_err(&err)?,
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    };
+    let mut containers = vec![main];
+    containers.extend(own.decoded_sidecars(&prefix).map_err(&err)?);
+    let init_containers = own.decoded_init_containers(&prefix).map_err(&err)?;
+
+    let group = w.group.as_ref();
+    let pick = |g: Option<&BTreeMap<String, String>>, base: &Option<BTreeMap<String, String>>| {
+        g.cloned().or_else(|| base.clone()).filter(|m| !m.is_empty())
+    };
+    let node_selector = pick(
+        group.and_then(|g| g.node_selector.as_ref()),
+        &merged.node_selector,
+    );
+    let affinity = group
+        .and_then(|g| g.affinity.clone())
+        .or_else(|| merged.affinity.clone());
+    let tolerations = group
+        .and_then(|g| g.tolerations.clone())
+        .or_else(|| merged.tolerations.clone())
+        .filter(|t| !t.is_empty());
+    let spread = group
+        .and_then(|g| g.topology_spread_constraints.clone())
+        .or_else(|| merged.topology_spread_constraints.clone())
+        .filter(|t| !t.is_empty());
+
+    let pod_spec = PodSpec {
+        containers,
+        init_containers: (!init_containers.is_empty()).then_some(init_containers),
+        volumes: Some(volumes),
+        termination_grace_period_seconds: Some(ONE_MONTH_SECONDS),
+        node_selector,
+        affinity,
+        tolerations,
+        topology_spread_constraints: spread,
+        scheduler_name: merged.scheduler_name.clone().filter(|s| !s.is_empty()),
+        service_account_name: merged.service_account_name.clone().filter(|s| !s.is_empty()),
+        priority_class_name: merged.priority_class_name.clone().filter(|s| !s.is_empty()),
+        image_pull_secrets: merged.image_pull_secrets.clone().filter(|s| !s.is_empty()),
+        host_network: merged.host_network.filter(|h| *h),
+        dns_policy: merged.dns_policy.clone().filter(|s| !s.is_empty()),
+        security_context: (comps.run_as_non_root == Some(true)).then(|| PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(1000),
+            ..PodSecurityContext::default()
+        }),
+        ..PodSpec::default()
+    };
+
+    let rolling = comps.enable_rolling_update == Some(true) || w.slot.is_some();
+    let mut annotations = group_annotations;
+    if annotations.is_empty() {
+        annotations = BTreeMap::new();
+    }
+    Ok(Deployment {
+        metadata: ObjectMeta {
+            name: Some(name),
+            namespace: Some(ctx.namespace.clone()),
+            labels: Some(labels),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            owner_references: ctx.owner_references(),
+            ..ObjectMeta::default()
+        },
+        spec: DeploymentSpec {
+            replicas: w.replicas,
+            selector: LabelSelector {
+                match_labels: Some(selector),
+                match_expressions: None,
+            },
+            strategy: Some(strategy(ctx, comps, component)),
+            min_ready_seconds: rolling.then_some(MIN_READY_SECONDS),
+            progress_deadline_seconds: Some(ONE_MONTH_SECONDS as i32),
+            paused: merged.paused.filter(|p| *p),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(pod_labels),
+                    annotations: Some(pod_annotations),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(pod_spec),
+            },
+            ..DeploymentSpec::default()
+        },
+        status: None,
+    })
+}

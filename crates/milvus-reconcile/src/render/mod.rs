@@ -1,0 +1,364 @@
+//! Rendering: the effective spec of a `Milvus`, plus what its dependencies contribute, becomes
+//! the Kubernetes objects that should exist.
+//!
+//! # What is rendered
+//!
+//! | Object | Name | Module |
+//! |---|---|---|
+//! | ConfigMap with `user.yaml` (and `hook.yaml`) | `<name>` or `activeConfigMap` | [`config_map`] |
+//! | one Deployment per workload | `<name>-milvus-<component>[-<group>][-0\|-1]` | [`deployment`] |
+//! | the client Service | `<name>-milvus` | [`service`] |
+//! | the Ingress, when asked for | `<name>-milvus` | [`ingress`] |
+//! | the PodMonitor, unless `disableMetric` | `<name>` | [`pod_monitor`] |
+//! | the data PVC of a built-in message stream | `<name>-data` | [`pvc`] |
+//! | the objects of in-cluster dependencies | from the providers | [`DependencyWiring`] |
+//!
+//! Names, labels and selectors are the Milvus Operator's ([`milvus_spec::names`]), so a cluster
+//! it created can be adopted: selectors are immutable.
+//!
+//! # How Milvus reads `user.yaml`
+//!
+//! The Milvus Operator copies a tool (`run.sh`, `merge`, `iam-verify`) into every pod with an
+//! init container, and `run.sh` merges `user.yaml` into the image's `milvus.yaml` before it
+//! starts Milvus. The Milvus Helm chart instead mounts the ConfigMap key `user.yaml` at
+//! `/milvus/configs/user.yaml`, a file Milvus itself reads over its own `milvus.yaml` (every
+//! release since 2.2 looks for it next to `milvus.yaml`). We do what the chart does:
+//!
+//! - no tool image: nothing to mirror for air-gapped installs, nothing to keep in step with an
+//!   operator release, one container fewer to start;
+//! - Milvus' own precedence rules apply, not those of a merge tool we would have to reproduce;
+//! - the trade-off: a `subPath` mount is not refreshed by the kubelet, so a ConfigMap change
+//!   reaches a pod when it restarts. The plan says so when a config change does not restart
+//!   pods (`updateConfigMapOnly`).
+//!
+//! Deployments the operator rendered (with its init container and mounts) are adopted without
+//! a restart: that plumbing is refreshed lazily, only when the pod template changes for another
+//! reason (see [`crate::plan::diff`]).
+//!
+//! # Guarantees
+//!
+//! - Pure: no IO; the same inputs give the same objects, to the byte (sorted maps, stable
+//!   orders everywhere, including the Ingress TLS list and PodMonitor relabelings).
+//! - Secrets only by reference: a secret value never lands in the ConfigMap. A component that
+//!   reads a Secret carries a hash of its content on its pods (when the content is known), so a
+//!   rotation rolls it.
+//! - Free-form values that do not decode are errors with the field path, never panics.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{EnvVar, Volume, VolumeMount};
+use milvus_spec::{
+    component::Component,
+    v1beta1::{Milvus, MilvusMode},
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+pub mod config_map;
+pub mod deployment;
+pub mod hash;
+pub mod ingress;
+pub mod pod_monitor;
+pub mod pvc;
+pub mod service;
+mod wiring;
+pub mod workloads;
+
+pub use wiring::{DependencyKind, DependencyNode, DependencyWiring};
+pub use workloads::Workload;
+
+/// What a rendered object belongs to: a dependency, a component, or the instance as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    /// A dependency of the instance (etcd, storage, message stream).
+    Dependency(DependencyKind),
+    /// A Milvus component.
+    Component(Component),
+    /// Objects shared by the instance (ConfigMap, Service, Ingress, PodMonitor, data PVC).
+    Milvus,
+}
+
+impl Target {
+    /// The spelling of the plan contract: `etcd`, `storage`, `msgstream`, `milvus`, or the
+    /// component's workload name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Dependency(d) => d.as_str(),
+            Self::Component(c) => c.workload_name(),
+            Self::Milvus => "milvus",
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One desired object: its identity, what it belongs to, and its body as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredObject {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// What the object belongs to.
+    pub target: Target,
+    /// The workload, for component Deployments.
+    pub workload: Option<Workload>,
+    /// The whole object, as it would be applied.
+    pub value: Value,
+}
+
+impl DesiredObject {
+    /// `<Kind>/<name>`, as plans print it.
+    #[must_use]
+    pub fn reference(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+
+    /// Builds a desired object from a typed value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] when the value cannot be written as JSON.
+    pub fn from_typed<T: Serialize>(
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        target: Target,
+        workload: Option<Workload>,
+        typed: &T,
+    ) -> Result<Self> {
+        let mut value = serde_json::to_value(typed).map_err(|source| Error::Serialize {
+            object: format!("{kind}/{name}"),
+            source,
+        })?;
+        if let Value::Object(map) = &mut value {
+            map.insert("apiVersion".to_owned(), Value::from(api_version));
+            map.insert("kind".to_owned(), Value::from(kind));
+        }
+        Ok(Self {
+            api_version: api_version.to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            target,
+            workload,
+            value,
+        })
+    }
+}
+
+/// Every object a `Milvus` should have, in a stable order: dependency objects, the ConfigMap,
+/// the data PVC, Deployments (in the order of [`workloads::workloads`]), the Service, the
+/// Ingress and the PodMonitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// `<namespace>/<name>` of the instance.
+    pub instance: String,
+    /// The objects.
+    pub objects: Vec<DesiredObject>,
+    /// The dependencies the instance needs, for the planner's gates and deletion.
+    pub dependencies: Vec<DependencyNode>,
+}
+
+impl Rendered {
+    /// Every object as one multi-document YAML stream (`---` between documents).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Yaml`] when an object cannot be written.
+    pub fn to_yaml(&self) -> Result<String> {
+        let mut out = String::new();
+        for object in &self.objects {
+            out.push_str("---\n");
+            let yaml = serde_saphyr::to_string(&object.value).map_err(|e| Error::Yaml {
+                object: object.reference(),
+                message: e.to_string(),
+            })?;
+            out.push_str(&yaml);
+            if !yaml.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+
+    /// The object with this kind and name.
+    #[must_use]
+    pub fn get(&self, kind: &str, name: &str) -> Option<&DesiredObject> {
+        self.objects.iter().find(|o| o.kind == kind && o.name == name)
+    }
+}
+
+/// Renders every object of an effective `Milvus` (see [`milvus_spec::defaults::milvus`]).
+///
+/// `wiring` is what the dependencies contribute; [`DependencyWiring::from_spec`] derives it
+/// from the spec alone. `secrets` maps a Secret's name to its `data` (as observed), so pods of
+/// components that read it carry a hash of its content; an absent Secret adds no hash.
+///
+/// ```
+/// use milvus_reconcile::render;
+/// use milvus_spec::{defaults, v1beta1::Milvus};
+///
+/// let m: Milvus = serde_json::from_value(serde_json::json!({
+///     "apiVersion": "milvus.io/v1beta1", "kind": "Milvus",
+///     "metadata": {"name": "demo", "namespace": "ns"},
+///     "spec": {"mode": "cluster"}
+/// })).unwrap();
+/// let effective = defaults::milvus(&m, None).milvus;
+/// let wiring = render::DependencyWiring::from_spec(&effective);
+/// let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
+/// assert!(rendered.get("Deployment", "demo-milvus-mixcoord").is_some());
+/// assert!(rendered.get("ConfigMap", "demo").is_some());
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Decode`] when a free-form value of the spec does not decode, with the component
+/// and object; [`Error::Incomplete`] when the `Milvus` has no name.
+pub fn render(
+    milvus: &Milvus,
+    wiring: &DependencyWiring,
+    secrets: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Rendered> {
+    let name = milvus.metadata.name.clone().ok_or_else(|| Error::Incomplete {
+        what: "Milvus".to_owned(),
+        reason: "metadata.name is missing".to_owned(),
+    })?;
+    let namespace = milvus
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
+    let ctx = Context {
+        milvus,
+        name: name.clone(),
+        namespace: namespace.clone(),
+        wiring,
+    };
+    let mut objects = Vec::new();
+    for obj in &wiring.objects {
+        objects.push(obj.clone());
+    }
+    let cm = config_map::render(&ctx)?;
+    let config_hash = config_map::content_hash(&cm);
+    objects.push(DesiredObject::from_typed(
+        "v1",
+        "ConfigMap",
+        cm.metadata.name.as_deref().unwrap_or_default(),
+        Target::Milvus,
+        None,
+        &cm,
+    )?);
+    if let Some(p) = pvc::render(&ctx)? {
+        objects.push(DesiredObject::from_typed(
+            "v1",
+            "PersistentVolumeClaim",
+            p.metadata.name.as_deref().unwrap_or_default(),
+            Target::Milvus,
+            None,
+            &p,
+        )?);
+    }
+    let secret_hashes = hash::secret_hashes(&wiring.secrets, secrets);
+    for w in workloads::workloads(milvus) {
+        let d = deployment::render(&ctx, &w, &config_hash, &secret_hashes)?;
+        objects.push(DesiredObject::from_typed(
+            "apps/v1",
+            "Deployment",
+            &w.deployment_name(&name),
+            Target::Component(w.component),
+            Some(w),
+            &d,
+        )?);
+    }
+    let svc = service::render(&ctx)?;
+    objects.push(DesiredObject::from_typed(
+        "v1",
+        "Service",
+        svc.metadata.name.as_deref().unwrap_or_default(),
+        Target::Milvus,
+        None,
+        &svc,
+    )?);
+    if let Some(ing) = ingress::render(&ctx) {
+        objects.push(DesiredObject::from_typed(
+            "networking.k8s.io/v1",
+            "Ingress",
+            ing.metadata.name.as_deref().unwrap_or_default(),
+            Target::Milvus,
+            None,
+            &ing,
+        )?);
+    }
+    if let Some(pm) = pod_monitor::render(&ctx) {
+        objects.push(DesiredObject {
+            api_version: pod_monitor::API_VERSION.to_owned(),
+            kind: "PodMonitor".to_owned(),
+            name: name.clone(),
+            target: Target::Milvus,
+            workload: None,
+            value: pm,
+        });
+    }
+    Ok(Rendered {
+        instance: format!("{namespace}/{name}"),
+        objects,
+        dependencies: wiring.dependencies.clone(),
+    })
+}
+
+/// What every renderer reads.
+pub(crate) struct Context<'a> {
+    pub milvus: &'a Milvus,
+    pub name: String,
+    pub namespace: String,
+    pub wiring: &'a DependencyWiring,
+}
+
+impl Context<'_> {
+    pub fn components(&self) -> Option<&milvus_spec::v1beta1::MilvusComponents> {
+        self.milvus.spec.components.as_ref()
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        self.milvus.spec.mode == Some(MilvusMode::Cluster)
+    }
+
+    /// The component clients connect to.
+    pub fn serving(&self) -> Component {
+        if self.is_cluster() {
+            Component::Proxy
+        } else {
+            Component::Standalone
+        }
+    }
+
+    pub fn owner_references(
+        &self,
+    ) -> Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>> {
+        let uid = self.milvus.metadata.uid.clone()?;
+        Some(vec![
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                api_version: "milvus.io/v1beta1".to_owned(),
+                kind: "Milvus".to_owned(),
+                name: self.name.clone(),
+                uid,
+                controller: Some(true),
+                block_owner_deletion: Some(true),
+            },
+        ])
+    }
+}
+
+/// Env, volumes and mounts every component gets from its dependencies.
+pub(crate) fn dependency_env(wiring: &DependencyWiring) -> (&[EnvVar], &[Volume], &[VolumeMount]) {
+    (&wiring.env, &wiring.volumes, &wiring.volume_mounts)
+}

@@ -1,0 +1,112 @@
+//! Helpers shared by the integration tests: reading fixtures, rendering and planning.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use milvus_reconcile::{
+    plan::{self, Observed, Plan, PlanOptions},
+    render::{self, DependencyWiring, Rendered},
+};
+use milvus_spec::{defaults, v1beta1::Milvus};
+use serde_json::Value;
+
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Every document of a YAML file.
+pub fn documents(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The first Milvus of a YAML file.
+pub fn milvus_from(path: &Path) -> Milvus {
+    let doc = documents(path)
+        .into_iter()
+        .find(|d| d.get("kind").and_then(Value::as_str) == Some("Milvus"))
+        .unwrap_or_else(|| panic!("{}: no Milvus", path.display()));
+    serde_json::from_value(doc).unwrap()
+}
+
+pub fn milvus(name: &str) -> Milvus {
+    milvus_from(&fixture_path(name))
+}
+
+/// Parses a Milvus from JSON.
+pub fn milvus_json(v: Value) -> Milvus {
+    serde_json::from_value(v).unwrap()
+}
+
+pub fn effective(m: &Milvus) -> Milvus {
+    defaults::milvus(m, None).milvus
+}
+
+pub fn rendered(m: &Milvus) -> Rendered {
+    let e = effective(m);
+    render::render(&e, &DependencyWiring::from_spec(&e), &Default::default()).unwrap()
+}
+
+/// Render and plan `new` against `observed`.
+pub fn plan_against(new: &Milvus, observed: &Observed, options: &PlanOptions) -> (Rendered, Plan) {
+    let e = effective(new);
+    let r = render::render(&e, &DependencyWiring::from_spec(&e), &observed.secret_contents()).unwrap();
+    let p = plan::plan(&e, &r, observed, options).unwrap();
+    (r, p)
+}
+
+/// Observed state: `old` fully rolled out.
+pub fn rolled_out(old: &Milvus) -> Observed {
+    Observed::rolled_out(&rendered(old))
+}
+
+/// `old` with a JSON merge applied at `spec.components` etc.
+pub fn with(m: &Milvus, patch: Value) -> Milvus {
+    let mut v = serde_json::to_value(m).unwrap();
+    merge(&mut v, &patch);
+    serde_json::from_value(v).unwrap()
+}
+
+fn merge(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                if v.is_null() {
+                    a.remove(k);
+                } else {
+                    merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (a, b) => *a = b.clone(),
+    }
+}
+
+/// The ids of the steps with this action.
+pub fn ids(p: &Plan, action: plan::Action) -> Vec<String> {
+    p.steps
+        .iter()
+        .filter(|s| s.action == action)
+        .map(|s| s.object.clone())
+        .collect()
+}
+
+/// Compares `actual` with a golden file (written when `UPDATE_GOLDEN=1`).
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the rendering; review and run with UPDATE_GOLDEN=1 to accept.\n--- actual ---\n{actual}",
+        path.display()
+    );
+}
