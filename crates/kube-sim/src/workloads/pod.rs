@@ -138,6 +138,32 @@ pub fn restarts(pod: &Pod) -> i32 {
         .map_or(0, |cs| cs.iter().map(|c| c.restart_count).sum())
 }
 
+/// The pod's QoS class: `Guaranteed` when every container has CPU and memory limits equal to
+/// its requests, `BestEffort` when none sets any request or limit, else `Burstable`.
+#[must_use]
+pub fn qos_class(pod: &Pod) -> &'static str {
+    let containers: Vec<_> = pod.spec.iter().flat_map(|s| s.containers.iter()).collect();
+    let resources = |c: &&k8s_openapi::api::core::v1::Container| c.resources.clone().unwrap_or_default();
+    let any = containers.iter().any(|c| {
+        let r = resources(c);
+        r.requests.is_some_and(|m| !m.is_empty()) || r.limits.is_some_and(|m| !m.is_empty())
+    });
+    if !any {
+        return "BestEffort";
+    }
+    let guaranteed = containers.iter().all(|c| {
+        let r = resources(c);
+        let limits = r.limits.unwrap_or_default();
+        let requests = r.requests.unwrap_or_default();
+        ["cpu", "memory"].iter().all(|k| {
+            limits
+                .get(*k)
+                .is_some_and(|l| requests.get(*k).is_none_or(|q| q == l))
+        })
+    });
+    if guaranteed { "Guaranteed" } else { "Burstable" }
+}
+
 /// The simulated IP of node `node` (its position in the configured list).
 #[must_use]
 pub fn node_ip(config: &WorkloadConfig, node: &str) -> String {
@@ -312,7 +338,7 @@ pub fn pod_status(
         host_ip: Some(host_ip.clone()),
         host_ips: Some(vec![HostIP { ip: host_ip }]),
         start_time: time(t0),
-        qos_class: Some("BestEffort".into()),
+        qos_class: Some(qos_class(pod).into()),
         ..PodStatus::default()
     };
     let scheduled = pod_condition("PodScheduled", true, t0, None, None);
@@ -633,7 +659,7 @@ impl Controller for PodController {
                             last_transition_time: time(since),
                             ..PodCondition::default()
                         }]),
-                        qos_class: Some("BestEffort".into()),
+                        qos_class: Some(qos_class(pod).into()),
                         ..PodStatus::default()
                     };
                     step.actions
@@ -718,6 +744,28 @@ mod tests {
             .iter()
             .find(|c| c.type_ == t)
             .unwrap()
+    }
+
+    #[test]
+    fn p08_qos_class_follows_requests_and_limits() {
+        // Kubernetes QoS: no resources -> BestEffort; limits == requests for cpu and memory ->
+        // Guaranteed; anything else -> Burstable.
+        use k8s_openapi::{api::core::v1::ResourceRequirements, apimachinery::pkg::api::resource::Quantity};
+        let q = |s: &str| Quantity(s.into());
+        let mut p = pod("a", "x");
+        assert_eq!(qos_class(&p), "BestEffort");
+        let c = &mut p.spec.as_mut().unwrap().containers[0];
+        c.resources = Some(ResourceRequirements {
+            requests: Some([("cpu".to_string(), q("1"))].into()),
+            ..ResourceRequirements::default()
+        });
+        assert_eq!(qos_class(&p), "Burstable");
+        let c = &mut p.spec.as_mut().unwrap().containers[0];
+        c.resources = Some(ResourceRequirements {
+            limits: Some([("cpu".to_string(), q("1")), ("memory".to_string(), q("1Gi"))].into()),
+            ..ResourceRequirements::default()
+        });
+        assert_eq!(qos_class(&p), "Guaranteed");
     }
 
     #[test]

@@ -489,11 +489,17 @@ where
 async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Shared>) {
     let signal = shared.subscribe();
     loop {
-        let snapshot = shared.lock().clone();
+        // Steps are synchronous and pure: decide under the lock, with no copy of the snapshot.
+        let step = {
+            let snapshot = shared.lock();
+            controller
+                .reads()
+                .iter()
+                .all(|k| snapshot.synced.contains(k))
+                .then(|| controller.step(&snapshot, &shared.config, shared.clock.now()))
+        };
         let mut wake = None;
-        if controller.reads().iter().all(|k| snapshot.synced.contains(k)) {
-            let step = controller.step(&snapshot, &shared.config, shared.clock.now());
-            drop(snapshot);
+        if let Some(step) = step {
             let mut failed = false;
             for action in step.actions {
                 shared.record_write(&action);
