@@ -61,7 +61,9 @@ pub use context::{
 pub use error::{Error, Result};
 pub use preflight::{Finding, Severity};
 pub use provider::{DependencyKind, DependencyProvider, DesiredObject, Origin, Resolution};
-pub use readiness::{HealthCheck, HealthVerdict, ProbeTarget, Prober, Readiness, WorkloadKind, WorkloadRef};
+pub use readiness::{
+    HealthCheck, ProbeSpec, Readiness, ReadinessReport, SecretKeyRef, WorkloadKind, WorkloadRef,
+};
 pub use registry::{Registry, Resolved};
 pub use teardown::{Target, Teardown};
 

@@ -1,16 +1,16 @@
 //! When a dependency is ready for Milvus: its health probe passes and, for in-cluster objects,
 //! its workloads have finished rolling out.
 //!
-//! A provider describes readiness as data ([`Readiness`]): a [`ProbeTarget`] (which endpoints,
-//! which protocol, which Secret holds the credentials) and the workloads it created
-//! ([`WorkloadRef`]). Nothing here opens a connection. The caller brings a [`Prober`], the
-//! bounded, cached health probes of this crate or a simulated one in tests, and
-//! [`Readiness::evaluate`] combines the probe's verdict with [`workload_state`] over the
-//! observed objects.
+//! A provider describes readiness as data ([`Readiness`]): a [`ProbeSpec`] (which endpoints,
+//! which protocol, which Secret keys hold the credentials) and the workloads it created
+//! ([`WorkloadRef`]). Nothing here opens a connection. The caller brings a
+//! [`HealthProbe`] (the bounded, cached [`probe`](crate::probe) engine, or a simulated one in
+//! tests) and the Secrets ([`SecretStore`]); [`Readiness::evaluate`] resolves the references,
+//! probes, and combines the [`ProbeOutcome`] with [`workload_state`] over the observed
+//! objects.
 //!
 //! A custom provider that knows how to check its own service returns
-//! [`ProbeTarget::Custom`] with a [`HealthCheck`]; the registry's [`Prober`] calls it
-//! directly.
+//! [`ProbeSpec::Custom`] with a [`HealthCheck`], which is called directly.
 //!
 //! Workload checks are the rollout-complete checks of `kubectl rollout status`:
 //!
@@ -24,7 +24,14 @@ use async_trait::async_trait;
 use kube::core::DynamicObject;
 use serde_json::Value;
 
-use crate::context::Observed;
+use crate::{
+    context::Observed,
+    probe::{
+        EtcdTarget, HealthProbe, KafkaSasl, KafkaTarget, ProbeOutcome, ProbeReason, ProbeTarget,
+        PulsarTarget, SaslMechanism, Secret, SecretStore, StorageCredentials, StorageKind, StorageTarget,
+        TcpTarget, TlsSettings,
+    },
+};
 
 /// The kinds of workload whose rollout gates readiness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,7 +77,7 @@ pub enum WorkloadState {
 }
 
 /// Where a Secret key lives (credentials for a probe; never the value).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SecretKeyRef {
     /// Secret name.
     pub secret: String,
@@ -78,10 +85,23 @@ pub struct SecretKeyRef {
     pub key: String,
 }
 
-/// What to probe, and how. The probe engine resolves Secret references itself.
+impl SecretKeyRef {
+    /// `key` of Secret `secret`.
+    #[must_use]
+    pub fn new(secret: impl Into<String>, key: impl Into<String>) -> Self {
+        Self {
+            secret: secret.into(),
+            key: key.into(),
+        }
+    }
+}
+
+/// What to probe, by reference: endpoints and settings, with credentials as Secret references.
+/// [`ProbeSpec::to_target`] resolves the references into a [`probe::ProbeTarget`] for the
+/// probe engine.
 #[derive(Clone)]
 #[non_exhaustive]
-pub enum ProbeTarget {
+pub enum ProbeSpec {
     /// etcd `GET /health` on each endpoint; healthy when any is.
     Etcd {
         /// `host:port` endpoints.
@@ -89,35 +109,34 @@ pub enum ProbeTarget {
         /// Use https.
         tls: bool,
     },
-    /// An S3-compatible service (MinIO, S3, GCS): MinIO's liveness path for an in-cluster
-    /// MinIO, a signed `HEAD` of the bucket otherwise.
-    S3 {
-        /// `host:port`.
+    /// Object storage: MinIO's liveness path, a signed `HEAD` of the bucket (S3, GCS), or the
+    /// reachability of the blob endpoint (Azure).
+    Storage {
+        /// Which API.
+        kind: StorageKind,
+        /// `host[:port]`.
         endpoint: String,
         /// Use https.
         tls: bool,
+        /// Skip certificate verification (`storage.ssl.insecureSkipVerify`).
+        insecure_skip_verify: bool,
         /// The bucket Milvus uses.
         bucket: String,
-        /// Access key id, when not using IAM.
-        access_key: Option<SecretKeyRef>,
-        /// Secret access key, when not using IAM.
-        secret_key: Option<SecretKeyRef>,
-        /// Whether this is a MinIO server (liveness path available).
-        minio: bool,
+        /// Signing region.
+        region: String,
+        /// Virtual-host bucket addressing.
+        virtual_host: bool,
+        /// Access key id and secret access key, when not using IAM.
+        credentials: Option<(SecretKeyRef, SecretKeyRef)>,
         /// A CA bundle for TLS.
         ca: Option<SecretKeyRef>,
     },
-    /// Azure Blob Storage: reachability of the blob endpoint.
-    Azure {
-        /// `host[:port]` of the blob endpoint.
-        endpoint: String,
-    },
     /// Pulsar binary-protocol handshake (and the admin health endpoint when known).
     Pulsar {
-        /// `host:port` of the broker or proxy.
+        /// `host:port` or `pulsar[+ssl]://host:port`.
         endpoint: String,
-        /// `pulsar+ssl`.
-        tls: bool,
+        /// A JWT for token authentication.
+        token: Option<SecretKeyRef>,
         /// Admin base URL, when known.
         admin_url: Option<String>,
     },
@@ -125,15 +144,17 @@ pub enum ProbeTarget {
     Kafka {
         /// `host:port` brokers.
         brokers: Vec<String>,
-        /// SASL username, password and optional CA, from the `secretRef`.
+        /// The `secretRef` with `username`, `password` and optional `ca.pem`.
         secret: Option<String>,
-        /// Use TLS (a CA is configured or `kafka.ssl.enabled`).
+        /// Use TLS.
         tls: bool,
-        /// SASL mechanism from `spec.config.kafka.saslMechanisms`.
+        /// SASL mechanism from `spec.config.kafka.saslMechanisms` (default `PLAIN`).
         sasl_mechanism: Option<String>,
     },
     /// A TCP connection to every endpoint (external Woodpecker seeds).
     TcpAll {
+        /// What the endpoints are, for messages.
+        what: String,
         /// `host:port` endpoints.
         endpoints: Vec<String>,
     },
@@ -141,7 +162,7 @@ pub enum ProbeTarget {
     Custom(Arc<dyn HealthCheck>),
 }
 
-impl fmt::Debug for ProbeTarget {
+impl fmt::Debug for ProbeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Etcd { endpoints, tls } => f
@@ -149,97 +170,203 @@ impl fmt::Debug for ProbeTarget {
                 .field("endpoints", endpoints)
                 .field("tls", tls)
                 .finish(),
-            Self::S3 {
+            Self::Storage {
+                kind,
                 endpoint,
                 bucket,
-                minio,
                 ..
             } => f
-                .debug_struct("S3")
+                .debug_struct("Storage")
+                .field("kind", kind)
                 .field("endpoint", endpoint)
                 .field("bucket", bucket)
-                .field("minio", minio)
                 .finish_non_exhaustive(),
-            Self::Azure { endpoint } => f.debug_struct("Azure").field("endpoint", endpoint).finish(),
-            Self::Pulsar { endpoint, tls, .. } => f
+            Self::Pulsar { endpoint, .. } => f
                 .debug_struct("Pulsar")
                 .field("endpoint", endpoint)
-                .field("tls", tls)
                 .finish_non_exhaustive(),
             Self::Kafka { brokers, tls, .. } => f
                 .debug_struct("Kafka")
                 .field("brokers", brokers)
                 .field("tls", tls)
                 .finish_non_exhaustive(),
-            Self::TcpAll { endpoints } => f.debug_struct("TcpAll").field("endpoints", endpoints).finish(),
+            Self::TcpAll { endpoints, .. } => f.debug_struct("TcpAll").field("endpoints", endpoints).finish(),
             Self::Custom(check) => f.debug_tuple("Custom").field(&check.describe()).finish(),
         }
     }
 }
 
-/// The verdict of one health check.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HealthVerdict {
-    /// Whether the dependency may be used.
-    pub healthy: bool,
-    /// One `CamelCase` word (`Healthy`, `Unreachable`, ...).
-    pub reason: String,
-    /// A human sentence (never a secret value).
-    pub message: String,
+fn secret_value(secrets: &SecretStore, namespace: &str, r: &SecretKeyRef) -> Result<Secret, ProbeOutcome> {
+    let data = secrets.get(namespace, &r.secret).ok_or_else(|| {
+        ProbeOutcome::failed(
+            ProbeReason::MissingSecret,
+            format!("Secret {namespace}/{} does not exist", r.secret),
+        )
+    })?;
+    data.get(&r.key).cloned().ok_or_else(|| {
+        ProbeOutcome::failed(
+            ProbeReason::MissingSecret,
+            format!("Secret {namespace}/{} has no key {}", r.secret, r.key),
+        )
+    })
 }
 
-impl HealthVerdict {
-    /// A healthy verdict.
-    #[must_use]
-    pub fn healthy(message: impl Into<String>) -> Self {
-        Self {
-            healthy: true,
-            reason: "Healthy".to_owned(),
-            message: message.into(),
-        }
+impl ProbeSpec {
+    /// Resolves the Secret references in `namespace` from `secrets` into a probe target.
+    /// `Ok(None)` for [`ProbeSpec::Custom`], which probes itself.
+    ///
+    /// # Errors
+    ///
+    /// An outcome with [`ProbeReason::MissingSecret`] (naming the Secret and key, never a
+    /// value) or [`ProbeReason::InvalidConfig`].
+    pub fn to_target(
+        &self,
+        namespace: &str,
+        secrets: &SecretStore,
+    ) -> Result<Option<ProbeTarget>, ProbeOutcome> {
+        let tls_with_ca = |ca: Option<&SecretKeyRef>| -> Result<TlsSettings, ProbeOutcome> {
+            Ok(match ca {
+                Some(r) => TlsSettings::with_ca_pem(secret_value(secrets, namespace, r)?.expose().as_bytes()),
+                None => TlsSettings::default(),
+            })
+        };
+        Ok(Some(match self {
+            Self::Etcd { endpoints, tls } => ProbeTarget::Etcd(EtcdTarget {
+                endpoints: endpoints.clone(),
+                tls: tls.then(TlsSettings::default),
+            }),
+            Self::Storage {
+                kind,
+                endpoint,
+                tls,
+                insecure_skip_verify,
+                bucket,
+                region,
+                virtual_host,
+                credentials,
+                ca,
+            } => {
+                let credentials = match credentials {
+                    Some((a, s)) => Some(StorageCredentials {
+                        access_key: secret_value(secrets, namespace, a)?,
+                        secret_key: secret_value(secrets, namespace, s)?,
+                    }),
+                    None => None,
+                };
+                let mut tls_settings = tls_with_ca(ca.as_ref())?;
+                tls_settings.insecure_skip_verify = *insecure_skip_verify;
+                let mut t = match kind {
+                    StorageKind::Azure => StorageTarget::azure(endpoint.clone()),
+                    StorageKind::MinIo => StorageTarget {
+                        bucket: bucket.clone(),
+                        credentials,
+                        ..StorageTarget::minio(endpoint.clone())
+                    },
+                    StorageKind::S3 | StorageKind::Gcs => StorageTarget {
+                        kind: *kind,
+                        ..StorageTarget::s3(endpoint.clone(), bucket.clone(), credentials)
+                    },
+                };
+                if *kind != StorageKind::Azure {
+                    t.https = *tls;
+                }
+                t.tls = tls_settings;
+                t.region.clone_from(region);
+                t.virtual_host = *virtual_host;
+                ProbeTarget::Storage(t)
+            }
+            Self::Pulsar {
+                endpoint,
+                token,
+                admin_url,
+            } => ProbeTarget::Pulsar(PulsarTarget {
+                endpoints: vec![endpoint.clone()],
+                tls: None,
+                token: match token {
+                    Some(r) => Some(secret_value(secrets, namespace, r)?),
+                    None => None,
+                },
+                admin_url: admin_url.clone(),
+            }),
+            Self::Kafka {
+                brokers,
+                secret,
+                tls,
+                sasl_mechanism,
+            } => {
+                let mut tls_settings = tls.then(TlsSettings::default);
+                let mut sasl = None;
+                if let Some(name) = secret {
+                    let has_ca = secrets
+                        .get(namespace, name)
+                        .is_some_and(|d| d.contains_key("ca.pem"));
+                    if has_ca {
+                        tls_settings = Some(tls_with_ca(Some(&SecretKeyRef::new(name.clone(), "ca.pem")))?);
+                    }
+                    let mechanism = match sasl_mechanism.as_deref().filter(|m| !m.is_empty()) {
+                        Some(m) => SaslMechanism::parse(m).ok_or_else(|| {
+                            ProbeOutcome::failed(
+                                ProbeReason::InvalidConfig,
+                                format!(
+                                    "unsupported SASL mechanism {m} (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)"
+                                ),
+                            )
+                        })?,
+                        None => SaslMechanism::Plain,
+                    };
+                    sasl = Some(KafkaSasl {
+                        mechanism,
+                        username: secret_value(
+                            secrets,
+                            namespace,
+                            &SecretKeyRef::new(name.clone(), "username"),
+                        )?
+                        .expose()
+                        .to_owned(),
+                        password: secret_value(
+                            secrets,
+                            namespace,
+                            &SecretKeyRef::new(name.clone(), "password"),
+                        )?,
+                    });
+                }
+                ProbeTarget::Kafka(KafkaTarget {
+                    brokers: brokers.clone(),
+                    tls: tls_settings,
+                    sasl,
+                })
+            }
+            Self::TcpAll { what, endpoints } => ProbeTarget::Tcp(TcpTarget {
+                what: what.clone(),
+                endpoints: endpoints.clone(),
+                any: false,
+            }),
+            Self::Custom(_) => return Ok(None),
+        }))
     }
 
-    /// An unhealthy verdict.
-    #[must_use]
-    pub fn unhealthy(reason: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            healthy: false,
-            reason: reason.into(),
-            message: message.into(),
+    /// Probes once: a custom check directly, anything else through `probe` after resolving
+    /// its Secret references.
+    pub async fn run(&self, probe: &dyn HealthProbe, namespace: &str, secrets: &SecretStore) -> ProbeOutcome {
+        if let Self::Custom(check) = self {
+            return check.check().await;
+        }
+        match self.to_target(namespace, secrets) {
+            Ok(Some(target)) => probe.probe(&target).await,
+            Ok(None) => ProbeOutcome::decided(ProbeReason::Embedded, "nothing to probe"),
+            Err(outcome) => outcome,
         }
     }
 }
 
-/// A provider's own health check (for [`ProbeTarget::Custom`]).
+/// A provider's own health check (for [`ProbeSpec::Custom`]).
 #[async_trait]
 pub trait HealthCheck: Send + Sync {
     /// What is checked, for messages (`etcd.corp:2379`).
     fn describe(&self) -> String;
 
     /// Checks once, within the implementation's own deadline.
-    async fn check(&self) -> HealthVerdict;
-}
-
-/// Runs probes for [`ProbeTarget`]s: the crate's bounded probes, or a simulation in tests.
-#[async_trait]
-pub trait Prober: Send + Sync {
-    /// Probes `target` once.
-    async fn probe(&self, target: &ProbeTarget) -> HealthVerdict;
-}
-
-/// A [`Prober`] that runs [`ProbeTarget::Custom`] checks and answers every other target with
-/// a fixed verdict: for tests, and for callers that cannot reach the network.
-#[derive(Clone, Debug)]
-pub struct StaticProber(pub HealthVerdict);
-
-#[async_trait]
-impl Prober for StaticProber {
-    async fn probe(&self, target: &ProbeTarget) -> HealthVerdict {
-        match target {
-            ProbeTarget::Custom(check) => check.check().await,
-            _ => self.0.clone(),
-        }
-    }
+    async fn check(&self) -> ProbeOutcome;
 }
 
 /// What must hold before Milvus may use a dependency.
@@ -247,18 +374,18 @@ impl Prober for StaticProber {
 pub struct Readiness {
     /// The health probe; `None` for dependencies nothing can probe (embedded or custom
     /// streams).
-    pub probe: Option<ProbeTarget>,
+    pub probe: Option<ProbeSpec>,
     /// Workloads that must have rolled out.
     pub workloads: Vec<WorkloadRef>,
 }
 
 /// The combined readiness of one dependency.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadinessReport {
     /// Probe passed (or none) and every workload is ready.
     pub ready: bool,
-    /// The probe's verdict, when there is a probe.
-    pub probe: Option<HealthVerdict>,
+    /// The probe's outcome, when there is a probe.
+    pub probe: Option<ProbeOutcome>,
     /// Each workload's state, in order.
     pub workloads: Vec<(WorkloadRef, WorkloadState)>,
 }
@@ -273,12 +400,19 @@ impl Readiness {
             .collect()
     }
 
-    /// Probes (when there is a probe) and checks the workloads. Workloads are checked first;
-    /// the probe still runs, so the report always says both.
-    pub async fn evaluate(&self, observed: &Observed, prober: &dyn Prober) -> ReadinessReport {
+    /// Probes (when there is a probe) and checks the workloads over `observed`. Secret
+    /// references are resolved in `namespace` from `secrets`; a missing one is a failed
+    /// probe with [`ProbeReason::MissingSecret`].
+    pub async fn evaluate(
+        &self,
+        observed: &Observed,
+        probe: &dyn HealthProbe,
+        namespace: &str,
+        secrets: &SecretStore,
+    ) -> ReadinessReport {
         let workloads = self.workload_states(observed);
         let probe = match &self.probe {
-            Some(target) => Some(prober.probe(target).await),
+            Some(spec) => Some(spec.run(probe, namespace, secrets).await),
             None => None,
         };
         let ready = workloads.iter().all(|(_, s)| *s == WorkloadState::Ready)

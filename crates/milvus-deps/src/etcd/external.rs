@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    DependencyKind, DependencyProvider, Error, Finding, Origin, ProbeTarget, ProviderContext, Resolution,
+    DependencyKind, DependencyProvider, Error, Finding, Origin, ProbeSpec, ProviderContext, Resolution,
     Result,
 };
 
@@ -41,7 +41,7 @@ impl DependencyProvider for ExternalEtcd {
         }
         let mut r = Resolution::new(self.name(), Origin::External);
         r.wiring = super::base_wiring(ctx, &endpoints);
-        r.readiness.probe = Some(ProbeTarget::Etcd {
+        r.readiness.probe = Some(ProbeSpec::Etcd {
             endpoints,
             tls: ctx.config_bool(&["etcd", "ssl", "enabled"]).unwrap_or(false),
         });

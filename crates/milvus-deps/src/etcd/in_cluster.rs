@@ -42,7 +42,7 @@ use milvus_spec::{
 use serde::Deserialize;
 
 use crate::{
-    DependencyKind, DependencyProvider, DesiredObject, Finding, Origin, ProbeTarget, ProviderContext,
+    DependencyKind, DependencyProvider, DesiredObject, Finding, Origin, ProbeSpec, ProviderContext,
     Resolution, Result, WorkloadKind, WorkloadRef, adopted,
     config_fragment::{plain_env, secret_env},
     preflight,
@@ -204,7 +204,7 @@ impl DependencyProvider for InClusterEtcd {
         if let Some(found) = adopted::find_release(ctx.observed(), InClusterDependency::Etcd, instance) {
             let mut r = Resolution::new(self.name(), Origin::Adopted);
             r.wiring = super::base_wiring(ctx, &endpoints);
-            r.readiness.probe = Some(ProbeTarget::Etcd {
+            r.readiness.probe = Some(ProbeSpec::Etcd {
                 endpoints,
                 tls: false,
             });
@@ -350,7 +350,7 @@ impl DependencyProvider for InClusterEtcd {
             r.wiring
                 .env_from_secret("ETCD_AUTH_PASSWORD", &password_secret, &password_key, false);
         }
-        r.readiness.probe = Some(ProbeTarget::Etcd {
+        r.readiness.probe = Some(ProbeSpec::Etcd {
             endpoints,
             tls: false,
         });

@@ -49,7 +49,7 @@ use milvus_spec::{
 use serde::Deserialize;
 
 use crate::{
-    DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeTarget, ProviderContext,
+    DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeSpec, ProviderContext,
     Resolution, Result, Scope, WorkloadKind, WorkloadRef, adopted,
     config_fragment::plain_env,
     preflight::{self, Severity},
@@ -240,7 +240,7 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
             ),
         );
     }
-    r.readiness.probe = Some(ProbeTarget::Kafka {
+    r.readiness.probe = Some(ProbeSpec::Kafka {
         brokers: brokers.to_vec(),
         secret,
         tls,

@@ -42,11 +42,12 @@ use milvus_spec::{
 use serde_json::{Value, json};
 
 use crate::{
-    DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeTarget, ProviderContext,
+    DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeSpec, ProviderContext,
     Resolution, Result, WorkloadKind, WorkloadRef, adopted,
     config_fragment::plain_env,
     context::split_registry,
     preflight::{self, Severity},
+    readiness::SecretKeyRef,
     render::{self, InCluster, host_port},
     teardown::{Target, Teardown},
 };
@@ -77,8 +78,8 @@ fn endpoint(ctx: &ProviderContext) -> Option<String> {
 }
 
 /// `pulsar.address`/`pulsar.port` from an endpoint (`host:port`, `pulsar://host:port` or
-/// `pulsar+ssl://host:port`; port 80 when missing, as the operator does). Returns the TLS flag.
-fn wire_endpoint(r: &mut Resolution, endpoint: &str) -> bool {
+/// `pulsar+ssl://host:port`; port 80 when missing, as the operator does).
+fn wire_endpoint(r: &mut Resolution, endpoint: &str) {
     let tls = endpoint.starts_with("pulsar+ssl://");
     let bare = endpoint
         .trim_start_matches("pulsar+ssl://")
@@ -87,7 +88,6 @@ fn wire_endpoint(r: &mut Resolution, endpoint: &str) -> bool {
     let address = if tls { format!("pulsar+ssl://{host}") } else { host };
     r.wiring.force(&["pulsar", "address"], address);
     r.wiring.force(&["pulsar", "port"], port);
-    tls
 }
 
 /// External Pulsar (`msgStreamType: pulsar`, `pulsar.external: true`).
@@ -115,7 +115,7 @@ impl DependencyProvider for ExternalPulsar {
         })?;
         let mut r = Resolution::new(self.name(), Origin::External);
         r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
-        let tls = wire_endpoint(&mut r, &endpoint);
+        wire_endpoint(&mut r, &endpoint);
         let token = ctx
             .milvus()
             .metadata
@@ -145,9 +145,12 @@ impl DependencyProvider for ExternalPulsar {
                 )),
             );
         }
-        r.readiness.probe = Some(ProbeTarget::Pulsar {
+        r.readiness.probe = Some(ProbeSpec::Pulsar {
             endpoint,
-            tls,
+            token: token.map(|reference| {
+                let (secret, key) = reference.split_once('/').unwrap_or((reference.as_str(), "token"));
+                SecretKeyRef::new(secret, key)
+            }),
             admin_url: None,
         });
         Ok(r)
@@ -262,9 +265,9 @@ impl DependencyProvider for InClusterPulsar {
             let mut r = Resolution::new(self.name(), Origin::Adopted);
             r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
             wire_endpoint(&mut r, &endpoint);
-            r.readiness.probe = Some(ProbeTarget::Pulsar {
+            r.readiness.probe = Some(ProbeSpec::Pulsar {
                 endpoint,
-                tls: false,
+                token: None,
                 admin_url: None,
             });
             r.teardown = adopted::teardown(InClusterDependency::Pulsar, &release, ic.policy, ic.pvc_deletion);
@@ -317,9 +320,9 @@ impl DependencyProvider for InClusterPulsar {
             .push(DesiredObject::from_value(hr, &format!("HelmRelease/{release}"))?.owned(ic.owned()));
         r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
         wire_endpoint(&mut r, &endpoint);
-        r.readiness.probe = Some(ProbeTarget::Pulsar {
+        r.readiness.probe = Some(ProbeSpec::Pulsar {
             endpoint,
-            tls: false,
+            token: None,
             admin_url: Some(format!("http://{release}-proxy.{}:80", ctx.namespace())),
         });
         r.readiness.workloads.push(WorkloadRef {

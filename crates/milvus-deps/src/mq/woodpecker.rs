@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use milvus_spec::v1beta1::MsgStreamType;
 
 use crate::{
-    DependencyKind, DependencyProvider, Error, Finding, Origin, ProbeTarget, ProviderContext, Resolution,
+    DependencyKind, DependencyProvider, Error, Finding, Origin, ProbeSpec, ProviderContext, Resolution,
     Result,
 };
 
@@ -64,7 +64,10 @@ impl DependencyProvider for ExternalWoodpecker {
             .iter()
             .flat_map(|p| p.seeds.clone().unwrap_or_default())
             .collect();
-        r.readiness.probe = Some(ProbeTarget::TcpAll { endpoints: seeds });
+        r.readiness.probe = Some(ProbeSpec::TcpAll {
+            what: "woodpecker".to_owned(),
+            endpoints: seeds,
+        });
         let external = |b: Option<bool>| b == Some(true);
         let deps = ctx.dependencies();
         if !external(deps.etcd.as_ref().and_then(|e| e.external))

@@ -5,8 +5,8 @@ use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMo
 use milvus_spec::v1beta1::StorageType;
 
 use crate::{
-    DependencyKind, DependencyProvider, Error, Finding, Origin, ProbeTarget, ProviderContext, Resolution,
-    Result, config_fragment::Scope, preflight::Severity, readiness::SecretKeyRef,
+    DependencyKind, DependencyProvider, Error, Finding, Origin, ProviderContext, Resolution, Result,
+    config_fragment::Scope, preflight::Severity, probe::StorageKind, readiness::SecretKeyRef,
 };
 
 /// Where the storage CA bundle is mounted in Milvus pods.
@@ -101,27 +101,25 @@ impl DependencyProvider for ExternalStorage {
                 .force(&["minio", "ssl", "tlsCACert"], format!("{CA_MOUNT_PATH}/ca.crt"));
         }
 
-        let keys = |key: &str| {
-            (!iam).then_some(()).and(secret).map(|s| SecretKeyRef {
-                secret: s.to_owned(),
-                key: key.to_owned(),
-            })
+        let kind = match type_ {
+            StorageType::Azure => StorageKind::Azure,
+            StorageType::S3
+                if ctx
+                    .config_str(&["minio", "cloudProvider"])
+                    .is_some_and(|c| c == "gcp") =>
+            {
+                StorageKind::Gcs
+            }
+            StorageType::S3 => StorageKind::S3,
+            _ => StorageKind::MinIo,
         };
-        r.readiness.probe = Some(match type_ {
-            StorageType::Azure => ProbeTarget::Azure { endpoint },
-            _ => ProbeTarget::S3 {
-                endpoint,
-                tls: ssl,
-                bucket: super::bucket(ctx),
-                access_key: keys("accesskey"),
-                secret_key: keys("secretkey"),
-                minio: type_ == StorageType::MinIo,
-                ca: ca.map(|s| SecretKeyRef {
-                    secret: s,
-                    key: "ca.crt".to_owned(),
-                }),
-            },
-        });
+        r.readiness.probe = Some(super::probe_spec(
+            ctx,
+            kind,
+            endpoint,
+            (!iam).then_some(secret).flatten(),
+            ca.map(|s| SecretKeyRef::new(s, "ca.crt")),
+        ));
 
         if !iam && secret.is_none() {
             r.findings.push(

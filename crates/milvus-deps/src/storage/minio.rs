@@ -42,11 +42,11 @@ use milvus_spec::{
 use serde::Deserialize;
 
 use crate::{
-    DependencyKind, DependencyProvider, DesiredObject, Finding, Origin, ProbeTarget, ProviderContext,
-    Resolution, Result, WorkloadKind, WorkloadRef, adopted,
+    DependencyKind, DependencyProvider, DesiredObject, Finding, Origin, ProviderContext, Resolution, Result,
+    WorkloadKind, WorkloadRef, adopted,
     config_fragment::secret_env,
     preflight::{self, Severity},
-    readiness::SecretKeyRef,
+    probe::StorageKind,
     render::{
         self, GlobalValues, ImageValues, InCluster, PERSISTENCE_KEYS, PersistenceValues, decode_values,
     },
@@ -166,21 +166,13 @@ impl DependencyProvider for InClusterMinio {
             .clone()
             .filter(|e| !e.is_empty())
             .unwrap_or_else(|| names::in_cluster_minio_endpoint(instance, ctx.namespace()));
-        let probe = ProbeTarget::S3 {
-            endpoint: endpoint.clone(),
-            tls: false,
-            bucket: super::bucket(ctx),
-            access_key: Some(SecretKeyRef {
-                secret: secret_name.clone(),
-                key: "accesskey".to_owned(),
-            }),
-            secret_key: Some(SecretKeyRef {
-                secret: secret_name.clone(),
-                key: "secretkey".to_owned(),
-            }),
-            minio: true,
-            ca: None,
-        };
+        let probe = super::probe_spec(
+            ctx,
+            StorageKind::MinIo,
+            endpoint.clone(),
+            Some(&secret_name),
+            None,
+        );
 
         if let Some(found) = adopted::find_release(ctx.observed(), InClusterDependency::Minio, instance) {
             let mut r = Resolution::new(self.name(), Origin::Adopted);

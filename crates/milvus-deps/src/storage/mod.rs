@@ -20,7 +20,40 @@ mod minio;
 pub use external::ExternalStorage;
 pub use minio::{InClusterMinio, KNOWN_VALUES, MinioValues};
 
-use crate::{ProviderContext, Wiring, render::host_port};
+use crate::{
+    ProbeSpec, ProviderContext, Wiring, probe::StorageKind, readiness::SecretKeyRef, render::host_port,
+};
+
+/// The probe of a storage endpoint: credentials from `secret` (keys `accesskey`,
+/// `secretkey`) unless `None` (IAM).
+pub(crate) fn probe_spec(
+    ctx: &ProviderContext,
+    kind: StorageKind,
+    endpoint: String,
+    secret: Option<&str>,
+    ca: Option<SecretKeyRef>,
+) -> ProbeSpec {
+    let ssl = ctx.dependencies().storage.as_ref().and_then(|s| s.ssl.as_ref());
+    ProbeSpec::Storage {
+        kind,
+        endpoint,
+        tls: use_ssl(ctx),
+        insecure_skip_verify: ssl.and_then(|s| s.insecure_skip_verify).unwrap_or(false),
+        bucket: bucket(ctx),
+        region: ctx
+            .config_str(&["minio", "region"])
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        virtual_host: ctx.config_bool(&["minio", "useVirtualHost"]).unwrap_or(false),
+        credentials: secret.filter(|s| !s.is_empty()).map(|s| {
+            (
+                SecretKeyRef::new(s, "accesskey"),
+                SecretKeyRef::new(s, "secretkey"),
+            )
+        }),
+        ca,
+    }
+}
 
 /// The bucket Milvus uses: `spec.config.minio.bucketName`, else the instance name.
 pub(crate) fn bucket(ctx: &ProviderContext) -> String {
