@@ -40,9 +40,31 @@ pub struct FieldChange {
 }
 
 impl FieldChange {
-    /// `path: from -> to`, values as compact JSON cut to 80 characters.
+    /// `path: from -> to`, values as compact JSON cut to 80 characters; a multi-line text
+    /// (such as `user.yaml`) is summarized by the lines removed and added.
     #[must_use]
     pub fn summary(&self) -> String {
+        let text = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .filter(|s| s.contains('\n'))
+                .map(str::to_owned)
+        };
+        if let (Some(a), Some(b)) = (text(self.from.as_ref()), text(self.to.as_ref())) {
+            let old: Vec<&str> = a.lines().collect();
+            let new: Vec<&str> = b.lines().collect();
+            let removed: Vec<&str> = old.iter().filter(|l| !new.contains(l)).copied().collect();
+            let added: Vec<&str> = new.iter().filter(|l| !old.contains(l)).copied().collect();
+            let mut parts = Vec::new();
+            for (sign, lines) in [("-", &removed), ("+", &added)] {
+                for l in lines.iter().take(4) {
+                    parts.push(format!("{sign}{}", l.trim()));
+                }
+                if lines.len() > 4 {
+                    parts.push(format!("{sign}... {} more", lines.len() - 4));
+                }
+            }
+            return format!("{}: {}", self.path, parts.join(", "));
+        }
         fn show(v: Option<&Value>) -> String {
             match v {
                 None => "(none)".to_owned(),
@@ -258,6 +280,17 @@ fn default_probes() -> [(&'static str, Value); 3] {
 /// (written by another renderer) is not a reason to restart.
 #[must_use]
 pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: bool) -> Vec<FieldChange> {
+    // We own the pod's lists: an init container or volume we do not render is a difference.
+    let mut owned = desired.clone();
+    if let Some(spec) = owned
+        .pointer_mut("/spec/template/spec")
+        .and_then(Value::as_object_mut)
+    {
+        for key in ["initContainers", "volumes"] {
+            spec.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+        }
+    }
+    let desired = &owned;
     let all = changes(desired, observed);
     let template_changed = all.iter().any(|c| c.path.starts_with("spec.template"));
     let stopped = observed.pointer("/spec/replicas").and_then(Value::as_i64) == Some(0);

@@ -494,7 +494,25 @@ pub fn plan(
                     format!("replicas: {}", summarize(&d.changes)),
                 );
                 s.changes = d.changes.clone();
-                b.add(s);
+                let id = b.add(s);
+                // Pods start from zero: what waits for this workload (a cluster -> standalone
+                // cleanup) needs them ready.
+                let from_zero = d
+                    .changes
+                    .iter()
+                    .any(|c| c.from.as_ref().and_then(Value::as_i64) == Some(0));
+                if from_zero && !w.idle && w.replicas != Some(0) {
+                    let mut wait = new_step(
+                        Action::Wait,
+                        target,
+                        object.clone(),
+                        format!("{} starts from zero replicas", w.component),
+                    );
+                    wait.gate = Some(rolled_out_gate(w.replicas));
+                    let wid = b.add(wait);
+                    b.edge(&id, &wid)?;
+                    waits_of.entry(w.component).or_default().push(wid);
+                }
                 continue;
             }
             Action::Create if w.idle => new_step(
