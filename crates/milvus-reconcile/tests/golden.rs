@@ -1,6 +1,8 @@
 //! Golden files for `render` and `plan --output text` of the project's own fixtures (ours and
 //! milvus-spec's), reviewed like code. `UPDATE_GOLDEN=1` rewrites them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! image upgrade, downgrade, the move into 2.6, standalone <-> cluster, stop, deletion, no
 //! change, adoption of what the Milvus Operator rendered, and Secret rotation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use milvus_reconcile::plan::{Action, Observed, Plan, PlanOptions, Upgrade26Order};
