@@ -104,9 +104,10 @@ impl ProbeBudget {
     }
 
     /// Runs `attempt` against `endpoint` until it succeeds, fails for a lasting reason, runs
-    /// out of attempts or reaches the deadline. A successful attempt returns a message (a
-    /// server version, a status line) and, if it wants to say so, a reason other than
-    /// [`ProbeReason::Healthy`] through [`EndpointOutcome::reason`] staying `Healthy`.
+    /// out of attempts or reaches the deadline. A successful attempt returns a message for
+    /// people (a server version, a status line); the endpoint is then
+    /// [`ProbeReason::Healthy`]. A failed one returns an [`AttemptError`]; the last one is
+    /// the endpoint's result, with the number of attempts made.
     pub async fn run<F, Fut>(&self, endpoint: &str, mut attempt: F) -> EndpointOutcome
     where
         F: FnMut() -> Fut,

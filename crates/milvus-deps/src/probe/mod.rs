@@ -67,7 +67,7 @@
 //!
 //! # From a spec
 //!
-//! [`plan`] turns an effective `Milvus` (after `milvus_spec::defaults::milvus`) and the Secrets
+//! [`plan()`] turns an effective `Milvus` (after `milvus_spec::defaults::milvus`) and the Secrets
 //! it references ([`SecretStore`]) into one [`PlannedProbe`] per dependency, and [`run_plan`]
 //! probes them concurrently. `milvusctl check` is a thin printer around those two.
 //!

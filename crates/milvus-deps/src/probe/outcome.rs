@@ -110,8 +110,9 @@ pub struct ProbeOutcome {
     pub reason: ProbeReason,
     /// A one-line summary for people. Never a secret.
     pub message: String,
-    /// Wall time of the whole probe (zero for a cached, skipped or immediate answer is not
-    /// guaranteed: a cached outcome keeps the latency of the probe that produced it).
+    /// Wall time of the whole probe. Zero for an outcome decided without a network call
+    /// (skipped, embedded, no endpoints); a cached outcome keeps the latency of the probe
+    /// that produced it.
     pub latency: Duration,
     /// Per-endpoint detail, in the order the endpoints were given (deduplicated).
     pub endpoints: Vec<EndpointOutcome>,
