@@ -19,7 +19,8 @@ have nats-server || missing_apt+=(nats-server)
 if ((${#missing_apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null
+  # debconf says it delays configuration when apt-utils is absent; that is not a problem.
+  apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null 2> >(grep -v '^debconf: delaying' >&2)
 fi
 
 pip_missing=()
@@ -29,5 +30,5 @@ python3 -c 'import pulsar_lite' 2>/dev/null || pip_missing+=(pulsar-lite)
 python3 -c 'import importlib.metadata as m, sys; sys.exit(0 if m.version("milvus") == "2.3.5" else 1)' 2>/dev/null \
   || pip_missing+=("milvus==2.3.5")
 if ((${#pip_missing[@]})); then
-  pip install --quiet --disable-pip-version-check "${pip_missing[@]}"
+  pip install --quiet --disable-pip-version-check --root-user-action=ignore "${pip_missing[@]}"
 fi
