@@ -7,8 +7,11 @@
 //! `apps.kubernetes.io/pod-index` and `controller-revision-hash` (the revision of the template it
 //! was made from, `<statefulset>-<hash>`). Before it, one PVC per `volumeClaimTemplates` entry is
 //! created, named `<template>-<statefulset>-<i>` and labelled with the selector's labels; the pod
-//! mounts it as the volume named after the template. Claims are never deleted by the controller
-//! (the default `Retain` policy).
+//! mounts it as the volume named after the template. Claims outlive their pods (the default
+//! `Retain` policy); with `persistentVolumeClaimRetentionPolicy.whenDeleted: Delete` they carry
+//! an ownerReference to the StatefulSet (so garbage collection removes them with it), and with
+//! `whenScaled: Delete` the claims of a pod removed by a scale-down are deleted with it.
+//! `spec.ordinals.start` shifts the ordinals.
 //!
 //! # Ordering
 //!
@@ -132,6 +135,15 @@ pub fn stateful_set_step(key: &ObjectKey, sts: &StatefulSet, snapshot: &Snapshot
         .and_then(|s| s.current_revision.clone())
         .unwrap_or_else(|| update_rev.clone());
 
+    let start = sts
+        .spec
+        .ordinals
+        .as_ref()
+        .and_then(|o| o.start)
+        .map_or(0, |s| usize::try_from(s.max(0)).unwrap_or(0));
+    let end = start + replicas;
+    let retention = sts.spec.persistent_volume_claim_retention_policy.as_ref();
+    let delete_claims_on_scale = retention.and_then(|r| r.when_scaled.as_deref()) == Some("Delete");
     let mut pods: BTreeMap<usize, &Pod> = BTreeMap::new();
     for pod in snapshot.pods_controlled_by(&key.namespace, uid) {
         let ordinal = pod
@@ -147,8 +159,8 @@ pub fn stateful_set_step(key: &ObjectKey, sts: &StatefulSet, snapshot: &Snapshot
     }
 
     if sts.metadata.deletion_timestamp.is_none() {
-        // Create or replace the pods 0..replicas, in order.
-        for i in 0..replicas {
+        // Create or replace the pods start..start+replicas, in order.
+        for i in start..end {
             match pods.get(&i) {
                 None => {
                     create_claims(&mut step, key, sts, snapshot, i);
@@ -177,30 +189,37 @@ pub fn stateful_set_step(key: &ObjectKey, sts: &StatefulSet, snapshot: &Snapshot
                 Some(_) => {}
             }
         }
-        let all_healthy = (0..replicas).all(|i| pods.get(&i).is_some_and(|p| healthy(p)));
-        // Surplus pods, highest ordinal first.
-        let condemned: Vec<&Pod> = pods.range(replicas..).rev().map(|(_, p)| *p).collect();
-        if parallel {
-            for p in condemned.iter().filter(|p| !is_terminating(p)) {
-                step.push(Action::Delete {
-                    kind: Kind::Pod,
-                    key: ObjectKey::of(*p),
-                    grace_period_seconds: None,
-                });
-            }
-        } else if let Some(p) = condemned.first()
-            && all_healthy
-            && !condemned.iter().any(|p| is_terminating(p))
-        {
+        let all_healthy = (start..end).all(|i| pods.get(&i).is_some_and(|p| healthy(p)));
+        // Surplus pods (outside start..end), highest ordinal first.
+        let condemned: Vec<(usize, &Pod)> = pods
+            .iter()
+            .rev()
+            .filter(|(i, _)| **i >= end || **i < start)
+            .map(|(i, p)| (*i, *p))
+            .collect();
+        let mut remove = |ordinal: usize, p: &Pod| {
             step.push(Action::Delete {
                 kind: Kind::Pod,
-                key: ObjectKey::of(*p),
+                key: ObjectKey::of(p),
                 grace_period_seconds: None,
             });
+            if delete_claims_on_scale {
+                delete_claims(&mut step, key, sts, snapshot, ordinal);
+            }
+        };
+        if parallel {
+            for (i, p) in condemned.iter().filter(|(_, p)| !is_terminating(p)) {
+                remove(*i, p);
+            }
+        } else if let Some((i, p)) = condemned.first()
+            && all_healthy
+            && !condemned.iter().any(|(_, p)| is_terminating(p))
+        {
+            remove(*i, p);
         }
         // Rolling update: the highest stale ordinal, once everything is healthy.
         if !on_delete && all_healthy && condemned.is_empty() {
-            let stale = (partition..replicas)
+            let stale = (partition.max(start)..end)
                 .rev()
                 .filter_map(|i| pods.get(&i))
                 .find(|p| label(&p.metadata, CONTROLLER_REVISION_HASH) != Some(update_rev.as_str()));
@@ -233,18 +252,53 @@ fn create_claims(step: &mut Step, key: &ObjectKey, sts: &StatefulSet, snapshot: 
         }
         let mut labels = template.metadata.labels.clone().unwrap_or_default();
         labels.extend(sts.spec.selector.match_labels.clone().unwrap_or_default());
+        // `whenDeleted: Delete`: the StatefulSet owns its claims, so garbage collection takes them.
+        let owned = sts
+            .spec
+            .persistent_volume_claim_retention_policy
+            .as_ref()
+            .and_then(|r| r.when_deleted.as_deref())
+            == Some("Delete");
+        let owner = owned.then(|| {
+            let mut r = controller_reference(sts);
+            r.controller = None;
+            vec![r]
+        });
         let pvc = PersistentVolumeClaim {
             metadata: ObjectMeta {
                 name: Some(claim),
                 namespace: Some(key.namespace.clone()),
                 labels: Some(labels),
                 annotations: template.metadata.annotations.clone(),
+                owner_references: owner,
                 ..ObjectMeta::default()
             },
             spec: template.spec.clone(),
             status: None,
         };
         step.push(Action::Create(NewObject::PersistentVolumeClaim(Box::new(pvc))));
+    }
+}
+
+fn delete_claims(step: &mut Step, key: &ObjectKey, sts: &StatefulSet, snapshot: &Snapshot, ordinal: usize) {
+    for template in sts.spec.volume_claim_templates.iter().flatten() {
+        let claim = claim_name(
+            template.metadata.name.as_deref().unwrap_or_default(),
+            &key.name,
+            ordinal,
+        );
+        let claim_key = ObjectKey::new(&key.namespace, &claim);
+        if snapshot
+            .pvcs
+            .get(&claim_key)
+            .is_some_and(|c| c.metadata.deletion_timestamp.is_none())
+        {
+            step.push(Action::Delete {
+                kind: Kind::PersistentVolumeClaim,
+                key: claim_key,
+                grace_period_seconds: None,
+            });
+        }
     }
 }
 
@@ -607,6 +661,39 @@ mod tests {
             vec!["delete Pod default/db-2", "delete Pod default/db-1"]
         );
         assert_eq!(c.world.snap.pvcs.len(), 3, "claims are retained on scale-down");
+    }
+
+    #[test]
+    fn s07_ordinals_start_and_claim_retention_policy() {
+        // spec.ordinals.start shifts the names; whenDeleted=Delete makes the StatefulSet own its
+        // claims; whenScaled=Delete removes the claims of scaled-down pods.
+        use k8s_openapi::api::apps::v1::{
+            StatefulSetOrdinals, StatefulSetPersistentVolumeClaimRetentionPolicy,
+        };
+        let mut s = sts("db", 2, "pg:1");
+        s.spec.ordinals = Some(StatefulSetOrdinals { start: Some(5) });
+        s.spec.persistent_volume_claim_retention_policy =
+            Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+                when_deleted: Some("Delete".into()),
+                when_scaled: Some("Delete".into()),
+            });
+        let mut c = Cluster::new(WorkloadConfig::new(), s);
+        c.run(60, &mut |_| {});
+        let names: Vec<_> = c.world.snap.pods.keys().map(|k| k.name.clone()).collect();
+        assert_eq!(names, vec!["db-5", "db-6"]);
+        let pvc = &c.world.snap.pvcs[&ObjectKey::new("default", "data-db-5")];
+        assert_eq!(
+            pvc.metadata.owner_references.as_ref().unwrap()[0].kind,
+            "StatefulSet"
+        );
+        c.world.apply(&Action::Patch {
+            kind: Kind::StatefulSet,
+            key: ObjectKey::new("default", "db"),
+            patch: json!({ "spec": { "replicas": 1 } }),
+        });
+        c.run(60, &mut |_| {});
+        let claims: Vec<_> = c.world.snap.pvcs.keys().map(|k| k.name.clone()).collect();
+        assert_eq!(claims, vec!["data-db-5"]);
     }
 
     #[test]
