@@ -1,0 +1,231 @@
+//! `milvusctl render FILE` and `milvusctl plan FILE`: the objects a `Milvus` should have, and
+//! the plan that takes a cluster there, printed before anything runs.
+//!
+//! Exit codes as for `validate`: 0 success, 1 invalid input (a manifest that validation
+//! refuses, a free-form value that does not decode), 2 unreadable input or wrong arguments.
+
+use milvus_reconcile::{
+    plan::{self, Observed, PlanOptions, Upgrade26Order, output::Format},
+    render::{self, DependencyWiring},
+};
+use milvus_spec::{defaults, v1beta1::Milvus, validate};
+
+use crate::{
+    EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output,
+    input::{self, Document},
+};
+
+/// The `Milvus` objects of a file, validated; `Err(code)` to stop.
+fn read_milvuses(output: &mut Output<'_>, file: &str) -> Result<Vec<(Document, Milvus)>, u8> {
+    let docs = input::read_file(file).map_err(|e| {
+        output.error_line(&format!("error: {e}"));
+        EXIT_USAGE
+    })?;
+    let mut out = Vec::new();
+    let mut invalid = false;
+    for doc in docs.into_iter().filter(Document::is_milvus_io) {
+        let object = match validate::read_object(&doc.value) {
+            Ok((object, warnings)) => {
+                for w in warnings {
+                    output.warning(&format!("{}: {}: {w}", doc.source, doc.label()));
+                }
+                object
+            }
+            Err(report) => {
+                for v in &report.violations {
+                    output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
+                }
+                invalid = true;
+                continue;
+            }
+        };
+        let Some(m) = object.to_milvus() else {
+            continue; // a MilvusUpgrade renders nothing
+        };
+        let violations = validate::milvus(&m);
+        for v in &violations {
+            output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
+        }
+        invalid |= !violations.is_empty();
+        out.push((doc, m));
+    }
+    if invalid {
+        return Err(EXIT_INVALID);
+    }
+    if out.is_empty() {
+        output.error_line(&format!("error: {file}: no Milvus object found"));
+        return Err(EXIT_INVALID);
+    }
+    Ok(out)
+}
+
+fn render_effective(
+    output: &mut Output<'_>,
+    doc: &Document,
+    m: &Milvus,
+    observed: &Observed,
+) -> Result<(Milvus, render::Rendered), u8> {
+    let effective = defaults::milvus(m, None).milvus;
+    let wiring = DependencyWiring::from_spec(&effective);
+    match render::render(&effective, &wiring, &observed.secret_contents()) {
+        Ok(r) => Ok((effective, r)),
+        Err(e) => {
+            output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
+/// `milvusctl render FILE`: every desired object of every `Milvus` in FILE, as multi-document
+/// YAML.
+pub(crate) fn render(output: &mut Output<'_>, file: &str) -> u8 {
+    let milvuses = match read_milvuses(output, file) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut text = String::new();
+    for (doc, m) in &milvuses {
+        let rendered = match render_effective(output, doc, m, &Observed::new()) {
+            Ok((_, r)) => r,
+            Err(code) => return code,
+        };
+        match rendered.to_yaml() {
+            Ok(yaml) => text.push_str(&yaml),
+            Err(e) => {
+                output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+                return EXIT_INVALID;
+            }
+        }
+    }
+    output.print(&text);
+    EXIT_OK
+}
+
+/// `milvusctl plan FILE [--from OLD | --observed OBJECTS] [--delete] [--output FORMAT]
+/// [--upgrade-2-6-order ORDER]`.
+///
+/// - `from`: a file with the running (older) `Milvus`; the cluster is taken to be that spec,
+///   fully rolled out (paired by namespace and name);
+/// - `observed`: `kubectl get -o yaml` output (a `List` or multi-document YAML) of what the
+///   cluster holds;
+/// - neither: an empty cluster (with `delete`: the spec's own objects, fully rolled out);
+/// - `format`: `text`, `json`, `dot` or `mermaid`;
+/// - `upgrade_2_6_order`: `mixcoord-first` (default) or `streamingnode-first`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn plan(
+    output: &mut Output<'_>,
+    file: &str,
+    from: Option<&str>,
+    observed: Option<&str>,
+    delete: bool,
+    format: &str,
+    upgrade_2_6_order: &str,
+) -> u8 {
+    let format: Format = match format.parse() {
+        Ok(f) => f,
+        Err(e) => {
+            output.error_line(&format!("error: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    let order = match upgrade_2_6_order {
+        "mixcoord-first" => Upgrade26Order::MixCoordFirst,
+        "streamingnode-first" => Upgrade26Order::StreamingNodeFirst,
+        other => {
+            output.error_line(&format!(
+                "error: unknown 2.6 upgrade order '{other}' (mixcoord-first, streamingnode-first)"
+            ));
+            return EXIT_USAGE;
+        }
+    };
+    if from.is_some() && observed.is_some() {
+        output.error_line("error: --from and --observed cannot be used together");
+        return EXIT_USAGE;
+    }
+    let milvuses = match read_milvuses(output, file) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let old = match from {
+        Some(f) => match read_milvuses(output, f) {
+            Ok(m) => m,
+            Err(code) => return code,
+        },
+        None => Vec::new(),
+    };
+    let live = match observed {
+        Some(f) => {
+            let docs = match input::read_file(f) {
+                Ok(d) => d,
+                Err(e) => {
+                    output.error_line(&format!("error: {e}"));
+                    return EXIT_USAGE;
+                }
+            };
+            let values: Vec<_> = docs.into_iter().map(|d| d.value).collect();
+            match Observed::from_documents(&values) {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    output.error_line(&format!("error: {f}: {e}"));
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        None => None,
+    };
+    let options = PlanOptions {
+        delete,
+        upgrade_2_6_order: order,
+        order_override: None,
+    };
+    let mut text = String::new();
+    for (doc, m) in &milvuses {
+        let observed = if let Some(o) = &live {
+            o.clone()
+        } else if from.is_some() {
+            let key = (doc.namespace().to_owned(), doc.name().to_owned());
+            let Some((old_doc, old_m)) = old
+                .iter()
+                .find(|(d, _)| (d.namespace().to_owned(), d.name().to_owned()) == key)
+            else {
+                output.error_line(&format!(
+                    "error: {}: {}: no Milvus with this namespace and name in the --from file",
+                    doc.source,
+                    doc.label()
+                ));
+                return EXIT_INVALID;
+            };
+            let violations = validate::transition(old_m, m);
+            for v in &violations {
+                output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
+            }
+            if !violations.is_empty() {
+                return EXIT_INVALID;
+            }
+            match render_effective(output, old_doc, old_m, &Observed::new()) {
+                Ok((_, r)) => Observed::rolled_out(&r),
+                Err(code) => return code,
+            }
+        } else {
+            Observed::new()
+        };
+        let (effective, rendered) = match render_effective(output, doc, m, &observed) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+        let observed = if delete && live.is_none() && from.is_none() {
+            Observed::rolled_out(&rendered)
+        } else {
+            observed
+        };
+        match plan::plan(&effective, &rendered, &observed, &options) {
+            Ok(p) => text.push_str(&plan::output::render(&p, format)),
+            Err(e) => {
+                output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+                return EXIT_INVALID;
+            }
+        }
+    }
+    output.print(&text);
+    EXIT_OK
+}
