@@ -14,15 +14,15 @@
 //!   generic objects, in a fixed order with sorted maps, so the same spec gives the same bytes;
 //!   each says whether it is create-only (a generated credentials Secret) and whether the
 //!   `Milvus` may own it;
-//! - **wiring** ([`Wiring`](crate::Wiring)): the `milvus.yaml` fragment (endpoints, root paths,
+//! - **wiring** ([`Wiring`]): the `milvus.yaml` fragment (endpoints, root paths,
 //!   bucket, TLS, `mq.type`) and the env vars, volumes and mounts that carry credentials, by
 //!   reference to Secrets only, each scoped to the components that need it;
-//! - **readiness** ([`Readiness`](crate::Readiness)): what to probe, and which workloads must
+//! - **readiness** ([`Readiness`]): what to probe, and which workloads must
 //!   have finished rolling out;
-//! - **teardown** ([`Teardown`](crate::Teardown)): what goes and what stays when the `Milvus`
+//! - **teardown** ([`Teardown`]): what goes and what stays when the `Milvus`
 //!   is deleted, under `deletionPolicy` and `pvcDeletion`;
 //! - **images** it runs and **RBAC rules** it needs to create its objects;
-//! - **findings** ([`Finding`](crate::Finding)): preflight problems (a missing CRD, an unknown
+//! - **findings** ([`Finding`]): preflight problems (a missing CRD, an unknown
 //!   StorageClass) and ignored `values` keys, each with what to do.
 //!
 //! Transitions are checked separately by

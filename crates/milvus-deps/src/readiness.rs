@@ -97,7 +97,7 @@ impl SecretKeyRef {
 }
 
 /// What to probe, by reference: endpoints and settings, with credentials as Secret references.
-/// [`ProbeSpec::to_target`] resolves the references into a [`probe::ProbeTarget`] for the
+/// [`ProbeSpec::to_target`] resolves the references into a [`ProbeTarget`] for the
 /// probe engine.
 #[derive(Clone)]
 #[non_exhaustive]

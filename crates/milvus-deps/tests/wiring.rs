@@ -1,0 +1,371 @@
+//! How each built-in provider wires Milvus: forced keys, defaults, env by reference, volumes
+//! scoped to the components that need them, readiness and preflight findings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use milvus_deps::{
+    ClusterFacts, DependencyKind, Observed, ProbeSpec, Registry, Resolution, WorkloadKind, WorkloadRef,
+    probe::{HealthProbe, ProbeOutcome, ProbeReason, ProbeTarget, SecretStore, StorageKind},
+    readiness::{WorkloadState, workload_state},
+};
+use milvus_spec::component::Component;
+use serde_json::{Value, json};
+
+async fn resolve(ctx: milvus_deps::ProviderContext, kind: DependencyKind) -> Resolution {
+    Registry::builtin()
+        .resolve(&ctx)
+        .await
+        .unwrap()
+        .get(kind)
+        .unwrap()
+        .clone()
+}
+
+fn env_names(r: &Resolution, c: Component) -> Vec<String> {
+    r.wiring.env_for(c).into_iter().map(|e| e.name).collect()
+}
+
+#[tokio::test]
+async fn in_cluster_defaults_force_endpoints_and_default_root_paths() {
+    let resolved = Registry::builtin()
+        .resolve(&common::ctx(json!({"mode": "cluster"})))
+        .await
+        .unwrap();
+    let w = resolved.wiring();
+    assert_eq!(w.defaults.get_path(&["etcd", "rootPath"]), Some(&json!("mc")));
+    assert_eq!(w.defaults.get_path(&["minio", "bucketName"]), Some(&json!("mc")));
+    assert_eq!(
+        w.defaults.get_path(&["msgChannel", "chanNamePrefix", "cluster"]),
+        Some(&json!("mc"))
+    );
+    assert_eq!(
+        w.config.get_path(&["minio", "address"]),
+        Some(&json!("mc-minio.ns"))
+    );
+    assert_eq!(w.config.get_path(&["minio", "port"]), Some(&json!(9000)));
+    assert_eq!(
+        w.config.get_path(&["pulsar", "address"]),
+        Some(&json!("mc-pulsar-proxy.ns"))
+    );
+    assert_eq!(w.config.get_path(&["pulsar", "port"]), Some(&json!(6650)));
+    assert_eq!(w.config.get_path(&["mq", "type"]), Some(&json!("pulsar")));
+    assert_eq!(w.config.get_path(&["messageQueue"]), Some(&json!("pulsar")));
+    assert_eq!(w.prune, vec!["kafka", "rocksmq"]);
+    // MinIO credentials reach every component from the generated Secret.
+    let env: Vec<String> = w
+        .env_for(Component::QueryNode)
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(
+        env,
+        vec![
+            "MINIO_ACCESS_KEY_ID",
+            "MINIO_SECRET_ACCESS_KEY",
+            "MINIO_ACCESS_KEY",
+            "MINIO_SECRET_KEY"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn external_s3_with_ca_and_gcs_and_azure_and_iam() {
+    let s3 = resolve(
+        common::ctx(
+            json!({"dependencies": {"storage": {"external": true, "type": "S3",
+            "endpoint": "s3.eu-west-1.amazonaws.com", "secretRef": "s3",
+            "ssl": {"enabled": true, "caCertificateRef": "corp-ca"}}}}),
+        ),
+        DependencyKind::ObjectStorage,
+    )
+    .await;
+    assert!(s3.objects.is_empty());
+    assert_eq!(s3.wiring.config.get_path(&["minio", "port"]), Some(&json!(443)));
+    assert_eq!(
+        s3.wiring.config.get_path(&["minio", "useSSL"]),
+        Some(&json!(true))
+    );
+    assert_eq!(
+        s3.wiring.config.get_path(&["minio", "ssl", "tlsCACert"]),
+        Some(&json!("/milvus/configs/storage-ca/ca.crt"))
+    );
+    assert_eq!(s3.wiring.volumes_for(Component::Standalone)[0].name, "storage-ca");
+    match s3.readiness.probe.as_ref().unwrap() {
+        ProbeSpec::Storage {
+            kind,
+            bucket,
+            credentials,
+            ..
+        } => {
+            assert_eq!(*kind, StorageKind::S3);
+            assert_eq!(bucket, "mc");
+            assert_eq!(credentials.as_ref().unwrap().0.secret, "s3");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let gcs = resolve(
+        common::ctx(json!({"config": {"minio": {"cloudProvider": "gcp", "useIAM": true, "bucketName": "b"}},
+            "dependencies": {"storage": {"external": true, "type": "S3", "endpoint": "storage.googleapis.com:443", "secretRef": "x"}}})),
+        DependencyKind::ObjectStorage,
+    )
+    .await;
+    assert!(
+        env_names(&gcs, Component::Standalone).is_empty(),
+        "IAM: no static credentials"
+    );
+    match gcs.readiness.probe.as_ref().unwrap() {
+        ProbeSpec::Storage {
+            kind,
+            credentials,
+            bucket,
+            ..
+        } => {
+            assert_eq!(*kind, StorageKind::Gcs);
+            assert!(credentials.is_none());
+            assert_eq!(bucket, "b");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(gcs.findings.iter().any(|f| f.code == "iam"));
+
+    let azure = resolve(
+        common::ctx(
+            json!({"dependencies": {"storage": {"external": true, "type": "Azure",
+            "endpoint": "acct.blob.core.windows.net", "secretRef": "az"}}}),
+        ),
+        DependencyKind::ObjectStorage,
+    )
+    .await;
+    assert_eq!(
+        azure.wiring.config.get_path(&["minio", "cloudProvider"]),
+        Some(&json!("azure"))
+    );
+    assert!(matches!(
+        azure.readiness.probe,
+        Some(ProbeSpec::Storage {
+            kind: StorageKind::Azure,
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn external_pulsar_with_jwt_from_a_secret() {
+    let mut m = common::manifest(
+        json!({"mode": "cluster", "dependencies": {"msgStreamType": "pulsar",
+        "pulsar": {"external": true, "endpoint": "pulsar+ssl://pulsar.corp:6651"}}}),
+    );
+    m["metadata"]["annotations"] = json!({"milvus-deps.milvus.io/pulsar-token-secret": "pulsar-jwt/jwt"});
+    let ctx = milvus_deps::ProviderContext::new(common::effective(m));
+    let r = resolve(ctx, DependencyKind::MessageStream).await;
+    assert_eq!(
+        r.wiring.config.get_path(&["pulsar", "address"]),
+        Some(&json!("pulsar+ssl://pulsar.corp"))
+    );
+    assert_eq!(r.wiring.config.get_path(&["pulsar", "port"]), Some(&json!(6651)));
+    assert_eq!(
+        r.wiring.config.get_path(&["pulsar", "authPlugin"]),
+        Some(&json!("token"))
+    );
+    let env = r.wiring.env_for(Component::Proxy);
+    assert_eq!(env[0].name, "PULSAR_TOKEN");
+    let key_ref = env[0]
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (key_ref.name.as_str(), key_ref.key.as_str()),
+        ("pulsar-jwt", "jwt")
+    );
+    assert_eq!(env[1].name, "PULSAR_AUTHPARAMS");
+    assert_eq!(env[1].value.as_deref(), Some("token:$(PULSAR_TOKEN)"));
+}
+
+#[tokio::test]
+async fn external_woodpecker_pools_as_a_json_string() {
+    let r = resolve(
+        common::ctx(json!({"mode": "cluster", "dependencies": {"msgStreamType": "woodpecker",
+            "woodpecker": {"external": true, "quorumBufferPools": [{"name": "p", "seeds": ["lp-0:18080", "lp-1:18080"]}]}}})),
+        DependencyKind::MessageStream,
+    )
+    .await;
+    assert_eq!(
+        r.wiring.config.get_path(&["woodpecker", "storage", "type"]),
+        Some(&json!("service"))
+    );
+    let pools = r
+        .wiring
+        .config
+        .get_path(&["woodpecker", "client", "quorum", "quorumBufferPools"])
+        .and_then(Value::as_str)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(pools).unwrap(),
+        json!([{"name": "p", "seeds": ["lp-0:18080", "lp-1:18080"]}])
+    );
+    assert!(
+        matches!(r.readiness.probe, Some(ProbeSpec::TcpAll { ref endpoints, .. }) if endpoints.len() == 2)
+    );
+}
+
+#[tokio::test]
+async fn embedded_woodpecker_volume_only_where_needed() {
+    let r = resolve(
+        common::ctx(json!({"mode": "cluster", "components": {"streamingNode": {"replicas": 2}},
+            "dependencies": {"msgStreamType": "woodpecker", "woodpecker": {"persistence": {"enabled": true}}}})),
+        DependencyKind::MessageStream,
+    )
+    .await;
+    assert!(
+        r.readiness.probe.is_none(),
+        "nothing to probe for an embedded stream"
+    );
+    assert_eq!(
+        r.wiring.mounts_for(Component::StreamingNode)[0].mount_path,
+        "/var/lib/milvus"
+    );
+    assert_eq!(r.wiring.volumes_for(Component::Standalone)[0].name, "milvus-data");
+    for c in [
+        Component::Proxy,
+        Component::QueryNode,
+        Component::DataNode,
+        Component::MixCoord,
+    ] {
+        assert!(
+            r.wiring.volumes_for(c).is_empty(),
+            "{c:?} must not mount the data PVC (upstream issue 444)"
+        );
+    }
+    assert!(r.findings.iter().any(|f| f.code == "shared-data-volume"));
+}
+
+#[tokio::test]
+async fn preflight_reports_missing_flux_and_storage_class() {
+    let facts = ClusterFacts {
+        kinds: Some(BTreeSet::from(["apps/StatefulSet".to_owned()])),
+        storage_classes: Some(BTreeSet::from(["standard".to_owned()])),
+        has_default_storage_class: Some(true),
+    };
+    let ctx = common::ctx(json!({"mode": "cluster",
+        "dependencies": {"etcd": {"inCluster": {"values": {"persistence": {"storageClass": "fast-ssd"}}}}}}))
+    .with_cluster(facts);
+    let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
+    let text: Vec<String> = resolved.findings().iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter().any(|t| t
+            .starts_with("error: the cluster does not serve helm.toolkit.fluxcd.io/HelmRelease")
+            && t.contains(
+                "install Flux's source-controller and helm-controller, or use msgStreamType woodpecker"
+            )),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|t| t
+        == "error: spec.dependencies.etcd.inCluster.values.persistence.storageClass: StorageClass `fast-ssd` does not exist (create it, or name an existing StorageClass)"), "{text:?}");
+}
+
+struct Healthy;
+
+#[async_trait::async_trait]
+impl HealthProbe for Healthy {
+    async fn probe(&self, _target: &ProbeTarget) -> ProbeOutcome {
+        ProbeOutcome::decided(ProbeReason::Healthy, "ok")
+    }
+}
+
+fn sts(ready: i32, generation: i64, observed_generation: i64) -> StatefulSet {
+    serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "mc-etcd", "generation": generation},
+        "spec": {"replicas": 3, "selector": {}, "template": {}},
+        "status": {"replicas": 3, "readyReplicas": ready, "updatedReplicas": 3, "observedGeneration": observed_generation},
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn readiness_combines_probe_and_rollout() {
+    let w = WorkloadRef {
+        kind: WorkloadKind::StatefulSet,
+        name: "mc-etcd".into(),
+    };
+    assert_eq!(workload_state(&w, &Observed::new()), WorkloadState::Missing);
+    let obs = |s: StatefulSet| Observed::new().with(&s).unwrap();
+    assert!(
+        matches!(workload_state(&w, &obs(sts(2, 1, 1))), WorkloadState::Progressing(m) if m.contains("2/3 ready"))
+    );
+    assert!(
+        matches!(workload_state(&w, &obs(sts(3, 2, 1))), WorkloadState::Progressing(m) if m.contains("not yet observed"))
+    );
+    assert_eq!(workload_state(&w, &obs(sts(3, 2, 2))), WorkloadState::Ready);
+
+    let ctx = common::ctx(json!({"mode": "cluster"}));
+    let etcd = resolve(ctx.clone(), DependencyKind::MetaStorage).await;
+    let report = etcd
+        .readiness
+        .evaluate(&obs(sts(3, 1, 1)), &Healthy, "ns", &SecretStore::new())
+        .await;
+    assert!(report.ready);
+    let report = etcd
+        .readiness
+        .evaluate(&obs(sts(1, 1, 1)), &Healthy, "ns", &SecretStore::new())
+        .await;
+    assert!(!report.ready);
+
+    // The in-cluster MinIO probe needs its Secret: without it, an explained failure.
+    let minio = resolve(ctx, DependencyKind::ObjectStorage).await;
+    let report = minio
+        .readiness
+        .evaluate(&Observed::new(), &Healthy, "ns", &SecretStore::new())
+        .await;
+    let p = report.probe.unwrap();
+    assert_eq!(p.reason, ProbeReason::MissingSecret);
+    assert_eq!(p.message, "Secret ns/mc-minio does not exist");
+    let mut secrets = SecretStore::new();
+    secrets.insert(
+        "ns",
+        "mc-minio",
+        BTreeMap::from([
+            ("accesskey".to_owned(), milvus_deps::probe::Secret::new("a")),
+            ("secretkey".to_owned(), milvus_deps::probe::Secret::new("b")),
+        ]),
+    );
+    let report = minio
+        .readiness
+        .evaluate(&Observed::new(), &Healthy, "ns", &secrets)
+        .await;
+    assert!(report.probe.unwrap().healthy);
+    assert!(!report.ready, "the MinIO Deployment has not been observed yet");
+}
+
+#[tokio::test]
+async fn helm_release_ready_condition() {
+    let w = WorkloadRef {
+        kind: WorkloadKind::HelmRelease,
+        name: "mc-pulsar".into(),
+    };
+    let hr = |status: &str| {
+        let mut o = Observed::new();
+        o.insert(
+            serde_json::from_value(json!({
+                "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                "metadata": {"name": "mc-pulsar", "generation": 1},
+                "status": {"conditions": [{"type": "Ready", "status": status, "observedGeneration": 1, "message": "install retries exhausted"}]},
+            }))
+            .unwrap(),
+        );
+        o
+    };
+    assert_eq!(workload_state(&w, &hr("True")), WorkloadState::Ready);
+    assert_eq!(
+        workload_state(&w, &hr("False")),
+        WorkloadState::Progressing("HelmRelease mc-pulsar: install retries exhausted".into())
+    );
+}
