@@ -44,7 +44,12 @@ fn read_all(output: &mut Output<'_>, files: &[String]) -> Option<Vec<Document>> 
 }
 
 fn report_violation(output: &mut Output<'_>, doc: &Document, v: &Violation) {
-    output.error_line(&format!("{}: {}: {}", doc.source, doc.label(), v.api_server_text()));
+    output.error_line(&format!(
+        "{}: {}: {}",
+        doc.source,
+        doc.label(),
+        v.api_server_text()
+    ));
 }
 
 fn report_warnings(output: &mut Output<'_>, doc: &Document, warnings: &[String]) {
