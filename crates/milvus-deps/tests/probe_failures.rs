@@ -181,10 +181,31 @@ fn assert_no_secret(outcome: &ProbeOutcome, target: &ProbeTarget) {
     assert!(!text.contains(PLANTED), "a secret leaked: {text}");
 }
 
-#[tokio::test]
+/// Probes every target at once (each in its own task, so the per-probe timings stay honest)
+/// and returns `(name, target, outcome, time taken)` in the given order.
+async fn probe_all(
+    targets: Vec<(&'static str, ProbeTarget)>,
+) -> Vec<(&'static str, ProbeTarget, ProbeOutcome, Duration)> {
+    let tasks: Vec<_> = targets
+        .into_iter()
+        .map(|(name, target)| {
+            tokio::spawn(async move {
+                let start = Instant::now();
+                let outcome = NetworkProbe::new(budget()).probe(&target).await;
+                (name, target, outcome, start.elapsed())
+            })
+        })
+        .collect();
+    let mut done = Vec::new();
+    for t in tasks {
+        done.push(t.await.unwrap());
+    }
+    done
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_probe_fails_fast_and_clearly_on_a_closed_port() {
     let addr = closed_port();
-    let probe = NetworkProbe::new(budget());
     let mut targets = all_targets(&addr);
     targets.push((
         "tcp seeds",
@@ -194,10 +215,7 @@ async fn every_probe_fails_fast_and_clearly_on_a_closed_port() {
             any: false,
         }),
     ));
-    for (name, target) in targets {
-        let start = Instant::now();
-        let outcome = probe.probe(&target).await;
-        let took = start.elapsed();
+    for (name, target, outcome, took) in probe_all(targets).await {
         println!("{name}: {took:?} {outcome}");
         assert!(!outcome.healthy, "{name}");
         assert_eq!(outcome.reason, ProbeReason::Unreachable, "{name}: {outcome}");
@@ -211,14 +229,10 @@ async fn every_probe_fails_fast_and_clearly_on_a_closed_port() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_probe_times_out_within_its_deadline_on_a_server_that_never_answers() {
     let addr = silent_server().await;
-    let probe = NetworkProbe::new(budget());
-    for (name, target) in all_targets(&addr) {
-        let start = Instant::now();
-        let outcome = probe.probe(&target).await;
-        let took = start.elapsed();
+    for (name, target, outcome, took) in probe_all(all_targets(&addr)).await {
         println!("{name}: {took:?} {outcome}");
         assert!(!outcome.healthy, "{name}");
         assert_eq!(outcome.reason, ProbeReason::Timeout, "{name}: {outcome}");
