@@ -215,7 +215,7 @@ fn upstream_samples_get_the_operator_names_labels_and_selectors() {
             let sel = labels(svc.value.pointer("/spec/selector"));
             assert_eq!(sel.get("app.kubernetes.io/instance"), Some(&name), "{what}");
             assert!(
-                sel.get("milvus.io/service").is_some() || sel.get("app.kubernetes.io/component").is_some(),
+                sel.contains_key("milvus.io/service") || sel.contains_key("app.kubernetes.io/component"),
                 "{what}: Service selector"
             );
             let cm = e
