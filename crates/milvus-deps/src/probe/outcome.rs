@@ -190,7 +190,7 @@ impl ProbeOutcome {
             let failing: Vec<String> = endpoints
                 .iter()
                 .filter(|e| !e.healthy)
-                .map(|e| format!("{}: {}", e.endpoint, e.message))
+                .map(EndpointOutcome::described)
                 .collect();
             let reason = endpoints
                 .iter()
@@ -238,9 +238,25 @@ impl ProbeOutcome {
         if self.healthy && !extra.healthy {
             self.healthy = false;
             self.reason = extra.reason;
-            self.message = format!("{what}: {}: {}", extra.endpoint, extra.message);
+            self.message = format!("{what}: {}", extra.described());
         }
         self.endpoints.push(extra);
         self
+    }
+}
+
+impl EndpointOutcome {
+    /// `endpoint: message`, without repeating the endpoint when the message already names it.
+    #[must_use]
+    pub fn described(&self) -> String {
+        let bare = self
+            .endpoint
+            .split_once("://")
+            .map_or(self.endpoint.as_str(), |(_, rest)| rest);
+        if self.message.contains(bare) {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.endpoint, self.message)
+        }
     }
 }
