@@ -24,7 +24,10 @@
 
 use super::faults::{FaultRule, PodFault};
 use k8s_openapi::{api::core::v1::Pod, jiff::Timestamp};
-use std::{collections::BTreeSet, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
 /// Pod (or pod template) annotation: how long the pod takes to become Ready, e.g. `"5s"`.
 pub const ANNOTATION_READY_AFTER: &str = "kube-sim.io/ready-after";
@@ -110,6 +113,7 @@ impl Match {
 pub struct WorkloadConfig {
     seed: u64,
     nodes: Vec<String>,
+    node_labels: BTreeMap<String, BTreeMap<String, String>>,
     ready_after: Duration,
     ready_rules: Vec<(Match, Duration)>,
     run_for: Duration,
@@ -133,6 +137,7 @@ impl Default for WorkloadConfig {
         Self {
             seed: 0,
             nodes: vec!["sim-node-1".into(), "sim-node-2".into(), "sim-node-3".into()],
+            node_labels: BTreeMap::new(),
             ready_after: Duration::from_secs(2),
             ready_rules: Vec::new(),
             run_for: Duration::from_secs(5),
@@ -175,6 +180,37 @@ impl WorkloadConfig {
     {
         self.nodes = nodes.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Extra labels for node `node` (besides `kubernetes.io/hostname`, `kubernetes.io/os` and
+    /// `kubernetes.io/arch`), matched against pods' `nodeSelector` and required node affinity.
+    #[must_use]
+    pub fn node_labels<I, K, V>(mut self, node: impl Into<String>, labels: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.node_labels
+            .entry(node.into())
+            .or_default()
+            .extend(labels.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// The labels of simulated node `node`.
+    #[must_use]
+    pub fn labels_of(&self, node: &str) -> BTreeMap<String, String> {
+        let mut labels: BTreeMap<String, String> = [
+            ("kubernetes.io/hostname", node),
+            ("kubernetes.io/os", "linux"),
+            ("kubernetes.io/arch", "amd64"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        labels.extend(self.node_labels.get(node).cloned().unwrap_or_default());
+        labels
     }
 
     /// How long a pod takes from scheduling to Ready when no rule or annotation says otherwise.

@@ -143,14 +143,7 @@ impl Controller for NodeController {
             let key = ObjectKey::new("", name.clone());
             let lost = snapshot.lost_nodes.contains(name);
             let Some(node) = snapshot.nodes.get(&key) else {
-                let labels: BTreeMap<String, String> = [
-                    ("kubernetes.io/hostname", name.as_str()),
-                    ("kubernetes.io/os", "linux"),
-                    ("kubernetes.io/arch", "amd64"),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+                let labels = config.labels_of(name);
                 let node = Node {
                     metadata: ObjectMeta {
                         name: Some(name.clone()),

@@ -529,13 +529,61 @@ fn crash_stage(
     }
 }
 
-/// Why `pod` cannot be scheduled now, if it cannot.
+/// Whether node labels `labels` satisfy the pod's `nodeSelector` and required node affinity
+/// (`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt` on labels; terms are ORed, expressions
+/// ANDed).
+#[must_use]
+pub fn fits(pod: &Pod, labels: &BTreeMap<String, String>) -> bool {
+    let Some(spec) = pod.spec.as_ref() else {
+        return true;
+    };
+    let selector_ok = spec
+        .node_selector
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.clone());
+    let affinity_ok = terms.is_none_or(|terms| {
+        terms.iter().any(|term| {
+            term.match_expressions.iter().flatten().all(|e| {
+                let value = labels.get(&e.key);
+                let values = e.values.clone().unwrap_or_default();
+                let number = |s: &str| s.parse::<i64>().ok();
+                match e.operator.as_str() {
+                    "In" => value.is_some_and(|v| values.contains(v)),
+                    "NotIn" => value.is_none_or(|v| !values.contains(v)),
+                    "Exists" => value.is_some(),
+                    "DoesNotExist" => value.is_none(),
+                    "Gt" => value
+                        .and_then(|v| number(v))
+                        .zip(values.first().and_then(|v| number(v)))
+                        .is_some_and(|(a, b)| a > b),
+                    "Lt" => value
+                        .and_then(|v| number(v))
+                        .zip(values.first().and_then(|v| number(v)))
+                        .is_some_and(|(a, b)| a < b),
+                    _ => false,
+                }
+            })
+        })
+    });
+    selector_ok && affinity_ok
+}
+
+/// Why `pod` cannot be scheduled now, if it cannot: `live` nodes are up, `fitting` of them match
+/// its node selector and affinity.
 #[must_use]
 pub fn unschedulable_reason(
     pod: &Pod,
     snapshot: &Snapshot,
     config: &WorkloadConfig,
-    free_nodes: usize,
+    live: usize,
+    fitting: usize,
 ) -> Option<String> {
     let total = config.node_names().len();
     if config.faults(pod).contains(&PodFault::Unschedulable) {
@@ -543,9 +591,14 @@ pub fn unschedulable_reason(
             "0/{total} nodes are available: {total} Insufficient cpu. preemption: 0/{total} nodes are available: {total} No preemption victims found for incoming pod."
         ));
     }
-    if free_nodes == 0 {
+    if live == 0 {
         return Some(format!(
             "0/{total} nodes are available: {total} node(s) were unschedulable."
+        ));
+    }
+    if fitting == 0 {
+        return Some(format!(
+            "0/{total} nodes are available: {live} node(s) didn't match Pod's node affinity/selector. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
         ));
     }
     let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
@@ -643,8 +696,14 @@ impl Controller for PodController {
                 continue;
             }
             if node.is_none() {
-                let free = load.len();
-                if let Some(message) = unschedulable_reason(pod, snapshot, config, free) {
+                let fitting: Vec<&String> = live_nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| fits(pod, &config.labels_of(n)))
+                    .collect();
+                if let Some(message) =
+                    unschedulable_reason(pod, snapshot, config, live_nodes.len(), fitting.len())
+                {
                     let since = condition(pod, "PodScheduled")
                         .filter(|c| c.status == "False" && c.reason.as_deref() == Some("Unschedulable"))
                         .and_then(|c| c.last_transition_time.as_ref())
@@ -667,7 +726,7 @@ impl Controller for PodController {
                     continue;
                 }
                 // Least loaded node; ties go to the first in the configured order.
-                let chosen = live_nodes
+                let chosen = fitting
                     .iter()
                     .min_by_key(|n| load.get(n.as_str()).copied().unwrap_or(0))
                     .map(|n| (*n).clone());
@@ -766,6 +825,48 @@ mod tests {
             ..ResourceRequirements::default()
         });
         assert_eq!(qos_class(&p), "Guaranteed");
+    }
+
+    #[test]
+    fn p09_node_selector_picks_matching_nodes_or_leaves_the_pod_unschedulable() {
+        // Scheduler: only nodes whose labels match nodeSelector are candidates; with none,
+        // PodScheduled=False/Unschedulable "didn't match Pod's node affinity/selector".
+        let config = WorkloadConfig::new()
+            .nodes(["n1", "n2"])
+            .node_labels("n1", [("topology.kubernetes.io/zone", "a")])
+            .node_labels("n2", [("topology.kubernetes.io/zone", "b")]);
+        let mut w = World::new();
+        for (n, zone) in [("in-b", "b"), ("in-b-2", "b"), ("in-c", "c")] {
+            let mut p = pod(n, "nginx");
+            p.spec.as_mut().unwrap().node_selector =
+                Some([("topology.kubernetes.io/zone".to_string(), zone.to_string())].into());
+            let p = w.insert(p);
+            w.snap.pods.insert(ObjectKey::of(&p), p);
+        }
+        let mut c = PodController::new();
+        w.run_for(5, &mut [&mut c], &config, &mut |_| {});
+        let node = |n: &str| {
+            w.snap.pods[&ObjectKey::new("default", n)]
+                .spec
+                .as_ref()
+                .unwrap()
+                .node_name
+                .clone()
+        };
+        assert_eq!(node("in-b").as_deref(), Some("n2"));
+        assert_eq!(node("in-b-2").as_deref(), Some("n2"));
+        assert_eq!(node("in-c"), None);
+        let s = w.snap.pods[&ObjectKey::new("default", "in-c")]
+            .status
+            .clone()
+            .unwrap();
+        let c = cond(&s, "PodScheduled");
+        assert!(
+            c.message
+                .as_deref()
+                .unwrap()
+                .contains("didn't match Pod's node affinity/selector")
+        );
     }
 
     #[test]
