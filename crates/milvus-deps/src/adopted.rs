@@ -19,10 +19,13 @@
 //! native StatefulSet with the chart's selector would fight the chart's for the same pods.
 //! On deletion it goes only as its `deletionPolicy` says, by the chart's labels, as the
 //! operator does, together with its release Secrets; PVCs only with `pvcDeletion`. The
-//! `Milvus` never owns adopted objects.
+//! `Milvus` never owns adopted objects. Its images are read from its observed workloads
+//! ([`observed_images`]), so an adopted release can be mirrored too, and the RBAC rules to
+//! delete it by labels are requested only when its policy is `Delete` ([`rbac`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::rbac::v1::PolicyRule;
 use milvus_spec::{
     names::{self, InClusterDependency},
     v1beta1::DeletionPolicy,
@@ -105,7 +108,7 @@ pub fn find_release(
 }
 
 /// Kinds a chart creates that are deleted with an adopted release.
-const CHART_KINDS: [(&str, &str); 8] = [
+const CHART_KINDS: [(&str, &str); 10] = [
     ("apps/v1", "StatefulSet"),
     ("apps/v1", "Deployment"),
     ("batch/v1", "Job"),
@@ -114,7 +117,71 @@ const CHART_KINDS: [(&str, &str); 8] = [
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "ServiceAccount"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
 ];
+
+/// RBAC rules to list and delete an adopted release's objects (needed only when its policy is
+/// `Delete`).
+#[must_use]
+pub fn rbac(policy: DeletionPolicy) -> Vec<PolicyRule> {
+    if policy != DeletionPolicy::Delete {
+        return Vec::new();
+    }
+    let rule = |group: &str, resources: &[&str]| PolicyRule {
+        api_groups: Some(vec![group.to_owned()]),
+        resources: Some(resources.iter().map(|r| (*r).to_owned()).collect()),
+        verbs: vec!["delete".to_owned(), "list".to_owned()],
+        ..PolicyRule::default()
+    };
+    vec![
+        rule("apps", &["deployments", "statefulsets"]),
+        rule("batch", &["jobs"]),
+        rule(
+            "",
+            &[
+                "configmaps",
+                "persistentvolumeclaims",
+                "secrets",
+                "serviceaccounts",
+                "services",
+            ],
+        ),
+        rule("policy", &["poddisruptionbudgets"]),
+        rule("rbac.authorization.k8s.io", &["rolebindings", "roles"]),
+    ]
+}
+
+/// The images the release's observed workloads run (containers and init containers of the
+/// chart-labelled StatefulSets and Deployments), so an adopted release can be mirrored too.
+#[must_use]
+pub fn observed_images(
+    observed: &Observed,
+    dependency: InClusterDependency,
+    release: &str,
+) -> BTreeSet<String> {
+    let selector = chart_selector(dependency, release);
+    let mut images = BTreeSet::new();
+    for kind in ["StatefulSet", "Deployment"] {
+        for o in observed.labelled(kind, &selector) {
+            for list in ["containers", "initContainers"] {
+                let path = format!("/spec/template/spec/{list}");
+                for c in o
+                    .data
+                    .pointer(&path)
+                    .and_then(serde_json::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(image) = c.get("image").and_then(serde_json::Value::as_str) {
+                        images.insert(image.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    images
+}
 
 /// Teardown of an adopted release: by the chart's labels and the release Secrets, as the
 /// operator's `helm uninstall` plus PVC deletion would leave the namespace.

@@ -111,19 +111,19 @@ async fn adopted_release_is_deleted_by_chart_labels_only_under_delete() {
 
 #[tokio::test]
 async fn chart_labelled_workloads_alone_are_recognised() {
-    let sts = StatefulSet {
-        metadata: ObjectMeta {
-            name: Some("mc-kafka".into()),
-            labels: Some(BTreeMap::from([
-                ("app.kubernetes.io/instance".into(), "mc-kafka".into()),
-                ("app.kubernetes.io/managed-by".into(), "Helm".into()),
-            ])),
-            ..ObjectMeta::default()
-        },
-        ..StatefulSet::default()
-    };
-    let ctx = common::ctx(json!({"mode": "cluster", "dependencies": {"msgStreamType": "kafka"}}))
-        .with_observed(Observed::new().with(&sts).unwrap());
+    let sts: StatefulSet = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "mc-kafka", "labels": {
+            "app.kubernetes.io/instance": "mc-kafka", "app.kubernetes.io/managed-by": "Helm"}},
+        "spec": {"selector": {}, "template": {"spec": {"containers": [
+            {"name": "kafka", "image": "docker.io/bitnami/kafka:3.1.0-debian-10-r52"}]}}},
+    }))
+    .unwrap();
+    let ctx = common::ctx(
+        json!({"mode": "cluster", "dependencies": {"msgStreamType": "kafka",
+        "kafka": {"inCluster": {"deletionPolicy": "Delete"}}}}),
+    )
+    .with_observed(Observed::new().with(&sts).unwrap());
     let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
     let r = resolved.get(DependencyKind::MessageStream).unwrap();
     assert_eq!(r.origin, Origin::Adopted);
@@ -132,6 +132,12 @@ async fn chart_labelled_workloads_alone_are_recognised() {
         r.wiring.config.get_path(&["kafka", "brokerList"]),
         Some(&json!("mc-kafka.ns:9092"))
     );
+    // Its images are those it runs, for mirroring; deleting it by labels needs list/delete.
+    assert_eq!(
+        r.images.iter().collect::<Vec<_>>(),
+        vec!["docker.io/bitnami/kafka:3.1.0-debian-10-r52"]
+    );
+    assert!(!r.rbac.is_empty());
 }
 
 #[tokio::test]

@@ -215,6 +215,8 @@ impl DependencyProvider for InClusterEtcd {
                 });
             }
             r.teardown = adopted::teardown(InClusterDependency::Etcd, &release, ic.policy, ic.pvc_deletion);
+            r.rbac = adopted::rbac(ic.policy);
+            r.images = adopted::observed_images(ctx.observed(), InClusterDependency::Etcd, &release);
             r.findings.push(
                 Finding::new(
                     preflight::Severity::Info,

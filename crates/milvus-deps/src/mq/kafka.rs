@@ -334,6 +334,8 @@ impl DependencyProvider for InClusterKafka {
                 });
             }
             r.teardown = adopted::teardown(InClusterDependency::Kafka, &release, ic.policy, ic.pvc_deletion);
+            r.rbac = adopted::rbac(ic.policy);
+            r.images = adopted::observed_images(ctx.observed(), InClusterDependency::Kafka, &release);
             r.findings.push(Finding::new(
                 Severity::Info,
                 DependencyKind::MessageStream,

@@ -271,6 +271,8 @@ impl DependencyProvider for InClusterPulsar {
                 admin_url: None,
             });
             r.teardown = adopted::teardown(InClusterDependency::Pulsar, &release, ic.policy, ic.pvc_deletion);
+            r.rbac = adopted::rbac(ic.policy);
+            r.images = adopted::observed_images(ctx.observed(), InClusterDependency::Pulsar, &release);
             r.findings.push(Finding::new(
                 Severity::Info,
                 DependencyKind::MessageStream,

@@ -187,6 +187,8 @@ impl DependencyProvider for InClusterMinio {
                 }
             }
             r.teardown = adopted::teardown(InClusterDependency::Minio, &release, ic.policy, ic.pvc_deletion);
+            r.rbac = adopted::rbac(ic.policy);
+            r.images = adopted::observed_images(ctx.observed(), InClusterDependency::Minio, &release);
             r.findings.push(
                 Finding::new(
                     Severity::Info,
