@@ -31,8 +31,13 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use milvus_spec::v1beta1::Milvus;
 
 use crate::{
-    DependencyKind, DependencyProvider, Error, ProviderContext, Resolution, Result, config_fragment::Wiring,
-    preflight::Finding, provider::DesiredObject,
+    DependencyKind, DependencyProvider, Error, ProviderContext, Resolution, Result,
+    config_fragment::Wiring,
+    context::Observed,
+    preflight::Finding,
+    probe::{HealthProbe, SecretStore},
+    provider::DesiredObject,
+    readiness::ReadinessReport,
 };
 
 /// Priority of the built-in providers.
@@ -157,6 +162,20 @@ impl Registry {
         Ok(out)
     }
 
+    /// Resolves every dependency the spec uses and keeps going past failures, so that a
+    /// report can show every problem at once.
+    pub async fn resolve_each(&self, ctx: &ProviderContext) -> BTreeMap<DependencyKind, Result<Resolution>> {
+        let mut out = BTreeMap::new();
+        for kind in Self::kinds_in_use(ctx) {
+            let result = match self.select(kind, ctx) {
+                Some(provider) => provider.resolve(ctx).await,
+                None => Err(Error::NoProvider { kind }),
+            };
+            out.insert(kind, result);
+        }
+        out
+    }
+
     /// Transition findings from `old` to `new` (both effective): every provider that handles
     /// either spec is asked.
     #[must_use]
@@ -235,5 +254,22 @@ impl Resolved {
     #[must_use]
     pub fn findings(&self) -> Vec<&Finding> {
         self.by_kind.values().flat_map(|r| r.findings.iter()).collect()
+    }
+
+    /// The readiness of every dependency, probed concurrently, in kind order.
+    pub async fn evaluate(
+        &self,
+        observed: &Observed,
+        probe: &dyn HealthProbe,
+        namespace: &str,
+        secrets: &SecretStore,
+    ) -> Vec<(DependencyKind, ReadinessReport)> {
+        let reports = futures::future::join_all(
+            self.by_kind
+                .values()
+                .map(|r| r.readiness.evaluate(observed, probe, namespace, secrets)),
+        )
+        .await;
+        self.by_kind.keys().copied().zip(reports).collect()
     }
 }

@@ -158,6 +158,11 @@ async fn a_provider_below_the_builtins_is_only_a_fallback() {
         only.select(DependencyKind::MetaStorage, &ctx).unwrap().name(),
         "company-etcd"
     );
+    // Every dependency is tried, so every missing provider is reported at once.
+    let each = only.resolve_each(&ctx).await;
+    assert!(each[&DependencyKind::MetaStorage].is_ok());
+    assert!(each[&DependencyKind::ObjectStorage].is_err());
+    assert!(each[&DependencyKind::MessageStream].is_err());
     let err = only.resolve(&ctx).await.unwrap_err();
     assert_eq!(
         err.to_string(),

@@ -343,6 +343,28 @@ async fn readiness_combines_probe_and_rollout() {
         .await;
     assert!(report.probe.unwrap().healthy);
     assert!(!report.ready, "the MinIO Deployment has not been observed yet");
+
+    // All dependencies at once.
+    let resolved = Registry::builtin()
+        .resolve(&common::ctx(json!({})))
+        .await
+        .unwrap();
+    let reports = resolved
+        .evaluate(&obs(sts(3, 1, 1)), &Healthy, "ns", &secrets)
+        .await;
+    let kinds: Vec<DependencyKind> = reports.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            DependencyKind::MetaStorage,
+            DependencyKind::ObjectStorage,
+            DependencyKind::MessageStream
+        ]
+    );
+    assert!(
+        reports[2].1.ready,
+        "embedded woodpecker is ready with nothing to probe"
+    );
 }
 
 #[tokio::test]
