@@ -20,7 +20,9 @@
 //!   down. See [`rollout`](super::rollout) for the rounding of percentages.
 //! - `Recreate`: old ReplicaSets go to zero; the new one is created and scaled up only once no
 //!   old pod exists any more.
-//! - `paused`: no rollout, only scaling of a Deployment that is not mid-rollout.
+//! - Scaling in the middle of a rollout (more than one active ReplicaSet) spreads the change
+//!   over them in proportion to their sizes, as Kubernetes' proportional scaling does.
+//! - `paused`: no rollout, only scaling.
 //! - Old ReplicaSets scaled to zero beyond `revisionHistoryLimit` (default 10) are deleted.
 //!
 //! # Status
@@ -185,7 +187,30 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
         })
     };
 
-    if paused {
+    // A scaling event: the Deployment's replicas changed since its active ReplicaSets were last
+    // scaled (their desired-replicas annotation says so), while more than one is active.
+    let active: Vec<&ReplicaSet> = owned
+        .iter()
+        .copied()
+        .filter(|rs| {
+            planned
+                .get(rs.metadata.name.as_deref().unwrap_or_default())
+                .copied()
+                .unwrap_or(0)
+                > 0
+        })
+        .collect();
+    let scaling_event = active.iter().any(|rs| {
+        annotation(&rs.metadata, DESIRED_REPLICAS)
+            .and_then(|v| v.parse::<i32>().ok())
+            .is_some_and(|v| v != replicas)
+    });
+    let mut annotate_active = false;
+
+    if !recreate && scaling_event && active.len() > 1 {
+        scale_proportionally(&mut planned, &active, replicas, fp.max_surge);
+        annotate_active = true;
+    } else if paused {
         // Paused: only scale a Deployment that is not in the middle of a rollout.
         if let Some(name) = &new_name
             && old_names
@@ -279,7 +304,12 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
                 patch: json!({ "spec": { "minReadySeconds": min_ready } }),
             });
         }
-        if target != spec_replicas(rs) {
+        let stale_annotation = annotate_active
+            && target > 0
+            && (annotation(&rs.metadata, DESIRED_REPLICAS) != Some(replicas.to_string().as_str())
+                || annotation(&rs.metadata, MAX_REPLICAS)
+                    != Some((replicas + fp.max_surge).to_string().as_str()));
+        if target != spec_replicas(rs) || stale_annotation {
             step.push(Action::Patch {
                 kind: Kind::ReplicaSet,
                 key: ObjectKey::new(&key.namespace, &name),
@@ -414,6 +444,69 @@ fn create_replica_set(
         status: None,
     };
     Some(Action::Create(NewObject::ReplicaSet(Box::new(rs))))
+}
+
+/// Spreads a change of the Deployment's size over its active ReplicaSets in proportion to their
+/// sizes, as Kubernetes does when a Deployment is scaled in the middle of a rollout: each gets
+/// `replicas * (desired + maxSurge) / its max-replicas annotation` (rounded), the largest first
+/// (newest first when growing, oldest first when shrinking), and what rounding leaves over goes to
+/// the first.
+fn scale_proportionally(
+    planned: &mut BTreeMap<String, i32>,
+    active: &[&ReplicaSet],
+    replicas: i32,
+    max_surge: i32,
+) {
+    let size = |planned: &BTreeMap<String, i32>, rs: &ReplicaSet| {
+        planned
+            .get(rs.metadata.name.as_deref().unwrap_or_default())
+            .copied()
+            .unwrap_or(0)
+    };
+    let allowed = if replicas > 0 { replicas + max_surge } else { 0 };
+    let current: i32 = active.iter().map(|rs| size(planned, rs)).sum();
+    let to_add = allowed - current;
+    if to_add == 0 {
+        return;
+    }
+    let mut order: Vec<&ReplicaSet> = active.to_vec();
+    order.sort_by(|a, b| {
+        let by_size = size(planned, b).cmp(&size(planned, a));
+        let by_age = a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp);
+        by_size.then(if to_add > 0 { by_age.reverse() } else { by_age })
+    });
+    let mut added = 0;
+    let mut changes: Vec<(String, i32)> = Vec::new();
+    for rs in &order {
+        let current = size(planned, rs);
+        let annotated = annotation(&rs.metadata, MAX_REPLICAS)
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(0);
+        let proportion = if replicas == 0 {
+            -current
+        } else if annotated > 0 && added != to_add {
+            let target = (f64::from(current) * f64::from(allowed) / f64::from(annotated)).round();
+            // Sizes are small; the float holds them exactly.
+            #[allow(clippy::cast_possible_truncation)]
+            let fraction = target as i32 - current;
+            let room = to_add - added;
+            if to_add > 0 {
+                fraction.min(room)
+            } else {
+                fraction.max(room)
+            }
+        } else {
+            0
+        };
+        added += proportion;
+        changes.push((rs.metadata.name.clone().unwrap_or_default(), current + proportion));
+    }
+    if let Some(first) = changes.first_mut() {
+        first.1 = (first.1 + to_add - added).max(0);
+    }
+    for (name, target) in changes {
+        planned.insert(name, target.max(0));
+    }
 }
 
 /// Shrinks old ReplicaSets as far as `maxUnavailable` allows: first their unavailable pods, then
@@ -1010,6 +1103,45 @@ mod tests {
             c.world.snap.replica_sets.len(),
             1,
             "minReadySeconds is not part of the pod template"
+        );
+    }
+
+    #[test]
+    fn d10_scaling_mid_rollout_is_proportional() {
+        // Kubernetes proportional scaling: 4 replicas mid-rollout (old 4, new 1, maxSurge 1) scaled
+        // to 8: allowed 9, 4 more to spread: old 4*9/5=7.2 -> 7, new 1*9/5=1.8 -> 2.
+        let config = WorkloadConfig::new().ready_after_for(Match::image("nginx:2"), Duration::from_secs(120));
+        let mut c = Cluster::new(config);
+        c.add(fixtures::rolling(fixtures::deployment("web", 4, "nginx:1"), 1, 0));
+        c.run(30, &mut |_| {});
+        c.set_image("web", "nginx:2");
+        c.run(10, &mut |_| {});
+        let sizes = |c: &Cluster| {
+            let mut v: Vec<(i64, i32)> = c
+                .world
+                .snap
+                .replica_sets
+                .values()
+                .map(|rs| (revision(rs), rs.spec.replicas.unwrap_or(0)))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(sizes(&c), vec![(1, 4), (2, 1)]);
+        let key = ObjectKey::new("default", "web");
+        c.world.apply(&Action::Patch {
+            kind: Kind::Deployment,
+            key,
+            patch: json!({ "spec": { "replicas": 8 } }),
+        });
+        c.run(1, &mut |_| {});
+        assert_eq!(sizes(&c), vec![(1, 7), (2, 2)]);
+        // Each new pod takes 120 s and maxUnavailable is 0: one at a time.
+        c.run(2_000, &mut |_| {});
+        assert_eq!(sizes(&c), vec![(1, 0), (2, 8)]);
+        assert_eq!(
+            condition(c.deployment("web"), "Progressing").reason.as_deref(),
+            Some("NewReplicaSetAvailable")
         );
     }
 
