@@ -377,6 +377,9 @@ pub struct Readiness {
     pub probe: Option<ProbeSpec>,
     /// Workloads that must have rolled out.
     pub workloads: Vec<WorkloadRef>,
+    /// Set when the probe is skipped on purpose (the `milvus.io/skip-probe-*` annotations,
+    /// applied by the registry): this outcome is reported instead of probing.
+    pub skipped: Option<ProbeOutcome>,
 }
 
 /// The combined readiness of one dependency.
@@ -411,9 +414,10 @@ impl Readiness {
         secrets: &SecretStore,
     ) -> ReadinessReport {
         let workloads = self.workload_states(observed);
-        let probe = match &self.probe {
-            Some(spec) => Some(spec.run(probe, namespace, secrets).await),
-            None => None,
+        let probe = match (&self.skipped, &self.probe) {
+            (Some(skipped), _) => Some(skipped.clone()),
+            (None, Some(spec)) => Some(spec.run(probe, namespace, secrets).await),
+            (None, None) => None,
         };
         let ready = workloads.iter().all(|(_, s)| *s == WorkloadState::Ready)
             && probe.as_ref().is_none_or(|p| p.healthy);

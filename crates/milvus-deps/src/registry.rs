@@ -9,6 +9,10 @@
 //! [`Registry::register`] adds a provider at [`USER_PRIORITY`], above every built-in one, so a
 //! user's provider wins wherever it says it handles the spec and the built-ins serve the rest.
 //!
+//! The registry also applies what holds for every provider: the `milvus.io/skip-probe-etcd`,
+//! `-storage` and `-msgstream` annotations replace the dependency's probe by a `Skipped`
+//! outcome with the annotation's reason ([`Readiness::skipped`](crate::Readiness)).
+//!
 //! ```
 //! use milvus_deps::{DependencyKind, ProviderContext, Registry};
 //! use milvus_spec::{defaults, v1beta1::Milvus};
@@ -35,7 +39,7 @@ use crate::{
     config_fragment::Wiring,
     context::Observed,
     preflight::Finding,
-    probe::{HealthProbe, SecretStore},
+    probe::{HealthProbe, SecretStore, skip},
     provider::DesiredObject,
     readiness::ReadinessReport,
 };
@@ -156,7 +160,8 @@ impl Registry {
         let mut out = Resolved::default();
         for kind in Self::kinds_in_use(ctx) {
             let provider = self.select(kind, ctx).ok_or(Error::NoProvider { kind })?;
-            let resolution = provider.resolve(ctx).await?;
+            let mut resolution = provider.resolve(ctx).await?;
+            apply_skip(ctx, kind, &mut resolution);
             out.by_kind.insert(kind, resolution);
         }
         Ok(out)
@@ -168,7 +173,10 @@ impl Registry {
         let mut out = BTreeMap::new();
         for kind in Self::kinds_in_use(ctx) {
             let result = match self.select(kind, ctx) {
-                Some(provider) => provider.resolve(ctx).await,
+                Some(provider) => provider.resolve(ctx).await.map(|mut r| {
+                    apply_skip(ctx, kind, &mut r);
+                    r
+                }),
                 None => Err(Error::NoProvider { kind }),
             };
             out.insert(kind, result);
@@ -196,6 +204,20 @@ impl Registry {
             }
         }
         findings
+    }
+}
+
+/// Honours the `milvus.io/skip-probe-*` annotations: the probe of a skipped dependency is
+/// replaced by a `Skipped` outcome with the annotation's reason.
+fn apply_skip(ctx: &ProviderContext, kind: DependencyKind, resolution: &mut Resolution) {
+    let dependency = match kind {
+        DependencyKind::MetaStorage => skip::Dependency::Etcd,
+        DependencyKind::ObjectStorage => skip::Dependency::Storage,
+        DependencyKind::MessageStream => skip::Dependency::MsgStream,
+        DependencyKind::Tei => return,
+    };
+    if let Some(reason) = skip::skip_reason(ctx.milvus().metadata.annotations.as_ref(), dependency) {
+        resolution.readiness.skipped = Some(skip::skipped(dependency, &reason));
     }
 }
 

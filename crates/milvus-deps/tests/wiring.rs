@@ -391,3 +391,26 @@ async fn helm_release_ready_condition() {
         WorkloadState::Progressing("HelmRelease mc-pulsar: install retries exhausted".into())
     );
 }
+
+#[tokio::test]
+async fn skip_annotation_replaces_the_probe() {
+    let mut m = common::manifest(json!({}));
+    m["metadata"]["annotations"] =
+        json!({"milvus.io/skip-probe-storage": "the bucket is behind a VPC endpoint"});
+    let ctx = milvus_deps::ProviderContext::new(common::effective(m));
+    let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
+    let reports = resolved
+        .evaluate(&Observed::new(), &Healthy, "ns", &SecretStore::new())
+        .await;
+    let storage = &reports[1].1;
+    let p = storage.probe.as_ref().unwrap();
+    assert_eq!(p.reason, ProbeReason::Skipped);
+    assert!(
+        p.message.contains("the bucket is behind a VPC endpoint"),
+        "{}",
+        p.message
+    );
+    // The etcd probe still runs (and the missing StatefulSet keeps it unready).
+    assert_eq!(reports[0].1.probe.as_ref().unwrap().reason, ProbeReason::Healthy);
+    assert!(!reports[0].1.ready);
+}
