@@ -12,6 +12,7 @@
 #   MILVUS_TEST_ETCD            http://127.0.0.1:32379    etcd 3.4, plain HTTP
 #   MILVUS_TEST_ETCD_TLS        https://127.0.0.1:32389   etcd 3.4, TLS with a CA made here
 #   MILVUS_TEST_ETCD_CA         PEM file of that CA
+#   MILVUS_TEST_TLS_CERT, MILVUS_TEST_TLS_KEY  a server certificate for 127.0.0.1 signed by it
 #   MILVUS_TEST_S3              http://127.0.0.1:38333    SeaweedFS S3 (SigV4)
 #   MILVUS_TEST_S3_BUCKET, MILVUS_TEST_S3_ACCESS_KEY, MILVUS_TEST_S3_SECRET_KEY (random per run)
 #   MILVUS_TEST_PULSAR          pulsar://127.0.0.1:36650  pulsar-lite (binary protocol)
@@ -102,6 +103,8 @@ start_servers() {
       _servers_etcd etcd-tls https 32389 32390 32391 --cert-file "$t/server.pem" --key-file "$t/server.key"
       if _servers_wait etcd-tls 20 curl -sf --cacert "$t/ca.pem" https://127.0.0.1:32389/health; then
         export MILVUS_TEST_ETCD_TLS=https://127.0.0.1:32389 MILVUS_TEST_ETCD_CA="$t/ca.pem"
+        # The same CA-signed certificate, for tests that put TLS in front of other servers.
+        export MILVUS_TEST_TLS_CERT="$t/server.pem" MILVUS_TEST_TLS_KEY="$t/server.key"
       fi
     fi
   else

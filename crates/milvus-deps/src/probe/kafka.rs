@@ -166,6 +166,9 @@ impl Conn {
             .read_exact(&mut size)
             .await
             .map_err(|e| net::io_error(&self.ep, "while waiting for the answer", &e))?;
+        if net::looks_like_tls(&size) {
+            return Err(net::tls_answer(&self.ep));
+        }
         let size =
             usize::try_from(i32::from_be_bytes(size)).map_err(|_| self.protocol("negative frame size"))?;
         if !(4..=MAX_RESPONSE).contains(&size) {

@@ -166,6 +166,23 @@ pub(crate) fn io_error(endpoint: &Endpoint, during: &str, e: &io::Error) -> Atte
     AttemptError::new(reason, format!("{} {during}: {what}", endpoint.authority()))
 }
 
+/// Whether a first answer starts like a TLS record (handshake or alert, version 3.x): the
+/// server expects TLS and the probe spoke plaintext.
+pub(crate) fn looks_like_tls(first: &[u8]) -> bool {
+    matches!(first, [0x15 | 0x16, 0x03, ..])
+}
+
+/// The error for a TLS answer to a plaintext request.
+pub(crate) fn tls_answer(endpoint: &Endpoint) -> AttemptError {
+    AttemptError::new(
+        ProbeReason::TlsError,
+        format!(
+            "{} answered with TLS: the endpoint expects TLS, and the probe was not told to use it",
+            endpoint.authority()
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,9 @@ async fn handshake(target: &PulsarTarget, endpoint: &str) -> Result<String, Atte
         .read_exact(&mut sizes)
         .await
         .map_err(|e| net::io_error(&ep, "while waiting for CONNECTED", &e))?;
+    if net::looks_like_tls(&sizes) {
+        return Err(net::tls_answer(&ep));
+    }
     let total = u32::from_be_bytes([sizes[0], sizes[1], sizes[2], sizes[3]]) as usize;
     let command = u32::from_be_bytes([sizes[4], sizes[5], sizes[6], sizes[7]]) as usize;
     let protocol = |what: &str| {
