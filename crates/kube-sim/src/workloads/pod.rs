@@ -10,7 +10,9 @@
 //!    missing or not yet `Bound` (the volume binding check of the real scheduler).
 //! 2. **Starting.** At scheduling time `t0` (written as `status.startTime`) the pod is `Pending`
 //!    with its containers waiting in `ContainerCreating`. Its containers start at
-//!    `t0 + min(1 s, ready delay)`: phase `Running`, `started: true`, a `podIP`.
+//!    `t0 + min(1 s, ready delay)`: phase `Running`, `started: true`, a `podIP`. A pod with init
+//!    containers first runs them for one second (`Initialized=False`, main containers waiting in
+//!    `PodInitializing`); they then show as terminated with reason `Completed`.
 //! 3. **Ready.** At `t0 +` the ready delay (see [`WorkloadConfig::ready_delay`]), containers are
 //!    `ready` and the `ContainersReady` and `Ready` conditions turn `True`, with that instant as
 //!    their `lastTransitionTime`.
@@ -203,6 +205,7 @@ fn pod_condition(
 #[derive(Clone, Debug, PartialEq)]
 enum Stage {
     Creating,
+    Initializing,
     PullFailing {
         reason: &'static str,
     },
@@ -240,11 +243,24 @@ pub fn pod_status(
     let node = spec.and_then(|s| s.node_name.as_deref()).unwrap_or_default();
     let restart_policy = spec.and_then(|s| s.restart_policy.as_deref()).unwrap_or("Always");
     let ready_delay = config.ready_delay(pod);
-    let start_at = plus(t0, ready_delay.min(Duration::from_secs(1)));
-    let ready_at = plus(t0, ready_delay);
+    let init: Vec<(String, String)> = spec
+        .map(|s| {
+            s.init_containers
+                .iter()
+                .flatten()
+                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // The sandbox is up after at most a second; init containers, if any, then take a second.
+    let created_at = plus(t0, ready_delay.min(Duration::from_secs(1)));
+    let start_at = plus_secs(created_at, i64::from(!init.is_empty()));
+    let ready_at = plus(t0, ready_delay).max(start_at);
 
-    let (stage, next) = if now < start_at {
-        (Stage::Creating, Some(start_at))
+    let (stage, next) = if now < created_at {
+        (Stage::Creating, Some(created_at))
+    } else if now < start_at {
+        (Stage::Initializing, Some(start_at))
     } else if faults.contains(&PodFault::ImagePullFailure) {
         let backoff_at = plus_secs(start_at, IMAGE_PULL_RETRY_SECS);
         if now < backoff_at {
@@ -342,14 +358,30 @@ pub fn pod_status(
         ..PodStatus::default()
     };
     let scheduled = pod_condition("PodScheduled", true, t0, None, None);
-    let initialized = pod_condition("Initialized", true, t0, None, None);
+    let init_names = init.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" ");
+    let initialized = if init.is_empty() {
+        pod_condition("Initialized", true, t0, None, None)
+    } else if now >= start_at {
+        pod_condition("Initialized", true, start_at, None, None)
+    } else {
+        let message = format!("containers with incomplete status: [{init_names}]");
+        pod_condition(
+            "Initialized",
+            false,
+            t0,
+            Some("ContainersNotInitialized"),
+            Some(message),
+        )
+    };
     let ips = |status: &mut PodStatus| {
         status.pod_ip = Some(pod_ip.clone());
         status.pod_ips = Some(vec![PodIP { ip: pod_ip.clone() }]);
     };
 
     let (phase, ready, ready_time, reason): (&str, bool, Timestamp, Option<&str>) = match &stage {
-        Stage::Creating | Stage::PullFailing { .. } => (PENDING, false, t0, Some("ContainersNotReady")),
+        Stage::Creating | Stage::Initializing | Stage::PullFailing { .. } => {
+            (PENDING, false, t0, Some("ContainersNotReady"))
+        }
         Stage::Running { since, ready_at, .. } => match ready_at {
             Some(r) if *r <= now => (RUNNING, true, *r, None),
             _ => (RUNNING, false, *since, Some("ContainersNotReady")),
@@ -389,6 +421,10 @@ pub fn pod_status(
                 match &stage {
                     Stage::Creating => {
                         cs.state = Some(waiting("ContainerCreating", None));
+                        cs.started = Some(false);
+                    }
+                    Stage::Initializing => {
+                        cs.state = Some(waiting("PodInitializing", None));
                         cs.started = Some(false);
                     }
                     Stage::PullFailing { reason } => {
@@ -452,6 +488,43 @@ pub fn pod_status(
             })
             .collect(),
     );
+    if !init.is_empty() {
+        status.init_container_statuses = Some(
+            init.iter()
+                .enumerate()
+                .map(|(i, (cname, image))| {
+                    let mut cs = ContainerStatus {
+                        name: cname.clone(),
+                        image: image.clone(),
+                        ..ContainerStatus::default()
+                    };
+                    cs.started = Some(false);
+                    cs.state = Some(match &stage {
+                        Stage::Creating => waiting("PodInitializing", None),
+                        Stage::Initializing if i == 0 => {
+                            cs.started = Some(true);
+                            cs.image_id = image_id(image);
+                            cs.container_id = Some(container_id(cname, 0));
+                            ContainerState {
+                                running: Some(ContainerStateRunning {
+                                    started_at: time(created_at),
+                                }),
+                                ..ContainerState::default()
+                            }
+                        }
+                        Stage::Initializing => waiting("PodInitializing", None),
+                        _ => {
+                            cs.image_id = image_id(image);
+                            cs.container_id = Some(container_id(cname, 0));
+                            cs.ready = true;
+                            terminated(created_at, start_at, 0, "Completed")
+                        }
+                    });
+                    cs
+                })
+                .collect(),
+        );
+    }
     (status, next)
 }
 
@@ -867,6 +940,45 @@ mod tests {
                 .unwrap()
                 .contains("didn't match Pod's node affinity/selector")
         );
+    }
+
+    #[test]
+    fn p10_init_containers_complete_before_the_main_containers_start() {
+        // kubelet: Initialized=False while init containers run, main containers wait in
+        // PodInitializing; then init containers are terminated/Completed and the pod runs.
+        use k8s_openapi::api::core::v1::Container;
+        let config = WorkloadConfig::new().ready_after(Duration::from_secs(3));
+        let mut p = scheduled(pod("a", "milvus"));
+        p.spec.as_mut().unwrap().init_containers = Some(vec![Container {
+            name: "config".into(),
+            image: Some("milvus-config-tool".into()),
+            ..Container::default()
+        }]);
+        let (s, next) = pod_status(&p, &config, at(0), at(1));
+        assert_eq!(s.phase.as_deref(), Some(PENDING));
+        assert_eq!(cond(&s, "Initialized").status, "False");
+        let main = s.container_statuses.as_ref().unwrap()[0].state.clone().unwrap();
+        assert_eq!(main.waiting.unwrap().reason.as_deref(), Some("PodInitializing"));
+        assert!(
+            s.init_container_statuses.as_ref().unwrap()[0]
+                .state
+                .as_ref()
+                .unwrap()
+                .running
+                .is_some()
+        );
+        assert_eq!(next, Some(at(2)));
+        let (s, _) = pod_status(&p, &config, at(0), at(3));
+        assert_eq!(s.phase.as_deref(), Some(RUNNING));
+        assert_eq!(cond(&s, "Initialized").status, "True");
+        assert_eq!(cond(&s, "Ready").status, "True");
+        let init = s.init_container_statuses.unwrap()[0]
+            .state
+            .clone()
+            .unwrap()
+            .terminated
+            .unwrap();
+        assert_eq!((init.exit_code, init.reason.as_deref()), (0, Some("Completed")));
     }
 
     #[test]
