@@ -11,7 +11,8 @@
 //! - [`PodFault::Unschedulable`]: the pod never gets a node; `PodScheduled` is `False` with reason
 //!   `Unschedulable`, and the pod stays `Pending`.
 //! - [`PodFault::StuckTerminating`]: after deletion the pod keeps its `deletionTimestamp` and is
-//!   never removed, as when a node is unreachable or a finalizer is never cleared.
+//!   never removed, as when a node is unreachable or a finalizer is never cleared. This needs an
+//!   API server that deletes pods gracefully (see the [module docs](super#not-simulated)).
 //!
 //! Node loss is not a per-pod fault: it is triggered at run time through
 //! [`WorkloadControl::lose_node`](super::WorkloadControl::lose_node).

@@ -46,6 +46,19 @@
 //! performs the actions. Status is written only when it changes, so a converged cluster is
 //! quiet.
 //!
+//! # Not simulated
+//!
+//! PersistentVolume objects (claims get a generated `volumeName` only), ControllerRevision
+//! objects (StatefulSet revisions are names computed from the template), Events, DaemonSets,
+//! CronJobs, HorizontalPodAutoscalers, probes (readiness is a configured delay), resource-based
+//! scheduling, taints and tolerations (other than skipping lost nodes), adoption of orphaned
+//! ReplicaSets or pods by label, and rendering the chart of a HelmRelease.
+//!
+//! Pods stay `Terminating` only if the API server keeps a deleted pod until a final delete with
+//! grace period 0, as a real one does; with the in-process server, turn that on with
+//! [`SimulatorBuilder::graceful_pod_deletion`](crate::SimulatorBuilder::graceful_pod_deletion)
+//! (otherwise pods vanish at once and [`PodFault::StuckTerminating`] has no effect).
+//!
 //! # Example
 //!
 //! ```
