@@ -3,19 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::{
-    api::{
-        core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements},
-        rbac::v1::PolicyRule,
-    },
-    apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
-};
+use k8s_openapi::{api::rbac::v1::PolicyRule, apimachinery::pkg::apis::meta::v1::ObjectMeta};
 use milvus_spec::{
     names,
     v1beta1::{DeletionPolicy, InClusterConfig},
     values::Values,
 };
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 
 use crate::{Error, ProviderContext, Result, error::redact_quoted};
 
@@ -57,105 +51,6 @@ impl<'a> InCluster<'a> {
 
     pub(crate) fn owned(&self) -> bool {
         self.policy == DeletionPolicy::Delete
-    }
-}
-
-/// Bitnami-style image settings (`image.registry`, `image.repository`, `image.tag`).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct ImageValues {
-    pub registry: Option<String>,
-    pub repository: Option<String>,
-    pub tag: Option<String>,
-    pub pull_policy: Option<String>,
-}
-
-/// `global.imageRegistry`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct GlobalValues {
-    pub image_registry: Option<String>,
-}
-
-impl ImageValues {
-    /// The image, from the values over `default` (`registry/repository:tag`), then the
-    /// context's image settings.
-    pub(crate) fn image(
-        &self,
-        global: &GlobalValues,
-        default: (&str, &str, &str),
-        ctx: &ProviderContext,
-    ) -> String {
-        let registry = global
-            .image_registry
-            .as_deref()
-            .or(self.registry.as_deref())
-            .filter(|r| !r.is_empty())
-            .unwrap_or(default.0);
-        let repository = self
-            .repository
-            .as_deref()
-            .filter(|r| !r.is_empty())
-            .unwrap_or(default.1);
-        let tag = self.tag.as_deref().filter(|r| !r.is_empty()).unwrap_or(default.2);
-        ctx.images().resolve(&format!("{registry}/{repository}:{tag}"))
-    }
-}
-
-/// Persistence settings of a native workload.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct PersistenceValues {
-    pub enabled: Option<bool>,
-    pub storage_class: Option<String>,
-    pub size: Option<String>,
-    pub access_modes: Option<Vec<String>>,
-}
-
-/// Known keys of [`PersistenceValues`] under `persistence`.
-pub(crate) const PERSISTENCE_KEYS: [&str; 4] = [
-    "persistence.enabled",
-    "persistence.storageClass",
-    "persistence.size",
-    "persistence.accessModes",
-];
-
-impl PersistenceValues {
-    pub(crate) fn enabled(&self) -> bool {
-        self.enabled.unwrap_or(true)
-    }
-
-    /// A PVC template named `name` with these settings and `default_size`.
-    pub(crate) fn claim(
-        &self,
-        name: &str,
-        labels: &BTreeMap<String, String>,
-        default_size: &str,
-    ) -> PersistentVolumeClaim {
-        PersistentVolumeClaim {
-            metadata: ObjectMeta {
-                name: Some(name.to_owned()),
-                labels: Some(labels.clone()),
-                ..ObjectMeta::default()
-            },
-            spec: Some(PersistentVolumeClaimSpec {
-                access_modes: Some(
-                    self.access_modes
-                        .clone()
-                        .unwrap_or_else(|| vec!["ReadWriteOnce".to_owned()]),
-                ),
-                storage_class_name: self.storage_class.clone().filter(|s| !s.is_empty() && s != "-"),
-                resources: Some(VolumeResourceRequirements {
-                    requests: Some(BTreeMap::from([(
-                        "storage".to_owned(),
-                        Quantity(self.size.clone().unwrap_or_else(|| default_size.to_owned())),
-                    )])),
-                    ..VolumeResourceRequirements::default()
-                }),
-                ..PersistentVolumeClaimSpec::default()
-            }),
-            status: None,
-        }
     }
 }
 

@@ -46,10 +46,8 @@ use crate::{
     Resolution, Result, WorkloadKind, WorkloadRef, adopted,
     config_fragment::{plain_env, secret_env},
     preflight,
-    render::{
-        self, GlobalValues, ImageValues, InCluster, PERSISTENCE_KEYS, PersistenceValues, decode_values,
-        stringify,
-    },
+    render::{self, InCluster, decode_values, stringify},
+    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
     teardown::{Target, Teardown},
     values_check,
 };
@@ -93,12 +91,16 @@ pub const KNOWN_VALUES: &[&str] = &[
 pub struct EtcdValues {
     /// Members; defaulting sets 1 (standalone) or 3 (cluster). Fixed after creation.
     pub replica_count: Option<i64>,
-    image: ImageValues,
-    global: GlobalValues,
-    persistence: PersistenceValues,
+    /// `image.*` (default `docker.io/milvusdb/etcd:3.5.18-r1`).
+    pub image: ImageValues,
+    /// `global.imageRegistry`.
+    pub global: GlobalValues,
+    /// `persistence.*` (default 10Gi, ReadWriteOnce); PVCs `data-NAME-etcd-<i>`.
+    pub persistence: PersistenceValues,
     /// Resources of the etcd container.
     pub resources: Option<ResourceRequirements>,
-    auth: AuthValues,
+    /// `auth.rbac.*`: root authentication.
+    pub auth: AuthValues,
     /// `revision` (default) or `periodic`.
     pub auto_compaction_mode: Option<String>,
     /// Default `"1000"`.
@@ -111,29 +113,41 @@ pub struct EtcdValues {
     pub tolerations: Option<Vec<Toleration>>,
     /// Pod affinity.
     pub affinity: Option<Affinity>,
-    pdb: PdbValues,
+    /// `pdb.*`: the PodDisruptionBudget of a multi-member etcd.
+    pub pdb: PdbValues,
 }
 
+/// `auth` of the etcd values.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct AuthValues {
-    rbac: RbacValues,
+pub struct AuthValues {
+    /// `auth.rbac`.
+    pub rbac: RbacValues,
 }
 
+/// `auth.rbac`: root authentication. With it, Milvus gets `etcd.auth.enabled`,
+/// `etcd.auth.userName: root` and env `ETCD_AUTH_PASSWORD` from the password Secret.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct RbacValues {
-    create: Option<bool>,
-    enabled: Option<bool>,
-    existing_secret: Option<String>,
-    existing_secret_password_key: Option<String>,
+pub struct RbacValues {
+    /// Enable authentication (chart v8 spelling).
+    pub create: Option<bool>,
+    /// Enable authentication (chart v6 spelling).
+    pub enabled: Option<bool>,
+    /// A Secret holding the root password; without it `NAME-etcd` is generated once.
+    pub existing_secret: Option<String>,
+    /// Its key (default `etcd-root-password`).
+    pub existing_secret_password_key: Option<String>,
 }
 
+/// `pdb` of the etcd values.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct PdbValues {
-    create: Option<bool>,
-    min_available: Option<IntOrString>,
+pub struct PdbValues {
+    /// Create the PodDisruptionBudget (default `true`, with more than one member).
+    pub create: Option<bool>,
+    /// `minAvailable` (default `51%`).
+    pub min_available: Option<IntOrString>,
 }
 
 impl EtcdValues {

@@ -9,7 +9,7 @@ mod external;
 mod in_cluster;
 
 pub use external::ExternalEtcd;
-pub use in_cluster::{EtcdValues, InClusterEtcd, KNOWN_VALUES};
+pub use in_cluster::{AuthValues, EtcdValues, InClusterEtcd, KNOWN_VALUES, PdbValues, RbacValues};
 
 use crate::{ProviderContext, Wiring};
 

@@ -53,9 +53,8 @@ use crate::{
     Resolution, Result, Scope, WorkloadKind, WorkloadRef, adopted,
     config_fragment::plain_env,
     preflight::{self, Severity},
-    render::{
-        self, GlobalValues, ImageValues, InCluster, PERSISTENCE_KEYS, PersistenceValues, decode_values,
-    },
+    render::{self, InCluster, decode_values},
+    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
     teardown::{Target, Teardown},
     values_check,
 };
@@ -94,9 +93,12 @@ pub const KNOWN_VALUES: &[&str] = &[
 pub struct KafkaValues {
     /// Nodes (broker and controller each); default 3 in cluster mode, 1 in standalone.
     pub replica_count: Option<i64>,
-    image: ImageValues,
-    global: GlobalValues,
-    persistence: PersistenceValues,
+    /// `image.*` (default `docker.io/apache/kafka:3.9.0`).
+    pub image: ImageValues,
+    /// `global.imageRegistry`.
+    pub global: GlobalValues,
+    /// `persistence.*` (default 300Gi; PVCs `data-NAME-kafka-<i>`).
+    pub persistence: PersistenceValues,
     /// Resources of the Kafka container.
     pub resources: Option<ResourceRequirements>,
     /// `KAFKA_HEAP_OPTS` (default `-Xmx1024m -Xms1024m`).

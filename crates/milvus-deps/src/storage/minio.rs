@@ -47,9 +47,8 @@ use crate::{
     config_fragment::secret_env,
     preflight::{self, Severity},
     probe::StorageKind,
-    render::{
-        self, GlobalValues, ImageValues, InCluster, PERSISTENCE_KEYS, PersistenceValues, decode_values,
-    },
+    render::{self, InCluster, decode_values},
+    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
     teardown::{Target, Teardown},
     values_check,
 };
@@ -86,9 +85,12 @@ pub struct MinioValues {
     pub mode: Option<String>,
     /// Pods in distributed mode (default 4, at least 4).
     pub replicas: Option<i64>,
-    image: ImageValues,
-    global: GlobalValues,
-    persistence: PersistenceValues,
+    /// `image.*` (default `docker.io/minio/minio:RELEASE.2023-03-20T20-16-18Z`).
+    pub image: ImageValues,
+    /// `global.imageRegistry`.
+    pub global: GlobalValues,
+    /// `persistence.*` (default 500Gi; standalone PVC `NAME-minio`, distributed `export-NAME-minio-<i>`).
+    pub persistence: PersistenceValues,
     /// Resources of the MinIO container (default: 2Gi memory requested).
     pub resources: Option<ResourceRequirements>,
     /// Pod node selector.
