@@ -55,7 +55,10 @@ pub(crate) fn check(output: &mut Output<'_>, file: &str, kubeconfig: Option<&str
     let mut invalid = false;
     for doc in docs.iter().filter(|d| d.is_milvus_io()) {
         match validate::read_object(&doc.value) {
-            Ok((object, _warnings)) => {
+            Ok((object, warnings)) => {
+                for w in &warnings {
+                    output.warning(&format!("{}: {}: {w}", doc.source, doc.label()));
+                }
                 if let Some(m) = object.to_milvus() {
                     instances.push(defaults::milvus(&m, None).milvus);
                 }

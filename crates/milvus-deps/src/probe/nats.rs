@@ -67,7 +67,7 @@ async fn info(endpoint: &str) -> Result<String, AttemptError> {
     let mut stream = net::connect(&ep, None).await?;
     let mut line = Vec::with_capacity(512);
     let mut buf = [0_u8; 512];
-    while !line.ends_with(b"\r\n") {
+    while !line.windows(2).any(|w| w == b"\r\n") {
         if line.len() > 16 * 1024 {
             return Err(AttemptError::new(
                 ProbeReason::ProtocolError,
