@@ -45,6 +45,7 @@ pub mod probe;
 pub mod provider;
 pub mod readiness;
 pub mod registry;
+pub mod settings;
 pub mod storage;
 pub mod teardown;
 pub mod tei;
