@@ -280,6 +280,35 @@ impl Resolution {
 /// Implementations are pure over the [`ProviderContext`]: no network, no cluster writes;
 /// `resolve` is `async` so that a provider may consult an in-memory cache or a slow
 /// computation without blocking a runtime thread.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use milvus_deps::{DependencyKind, DependencyProvider, Origin, ProviderContext, Registry, Resolution, Result};
+///
+/// /// Every Milvus in namespace `prod` uses the company etcd.
+/// struct CompanyEtcd;
+///
+/// #[async_trait]
+/// impl DependencyProvider for CompanyEtcd {
+///     fn name(&self) -> &str {
+///         "company-etcd"
+///     }
+///     fn kind(&self) -> DependencyKind {
+///         DependencyKind::MetaStorage
+///     }
+///     fn handles(&self, ctx: &ProviderContext) -> bool {
+///         ctx.namespace() == "prod"
+///     }
+///     async fn resolve(&self, _ctx: &ProviderContext) -> Result<Resolution> {
+///         let mut r = Resolution::new(self.name(), Origin::External);
+///         r.wiring.force(&["etcd", "endpoints"], vec!["etcd.corp:2379"]);
+///         Ok(r)
+///     }
+/// }
+///
+/// let registry = Registry::builtin().register(CompanyEtcd);
+/// # let _ = registry;
+/// ```
 #[async_trait]
 pub trait DependencyProvider: Send + Sync {
     /// A stable name for plans and status (`etcd-in-cluster`).

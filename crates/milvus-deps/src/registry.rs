@@ -49,14 +49,15 @@ pub const BUILTIN_PRIORITY: i32 = 0;
 /// Priority of providers added with [`Registry::register`].
 pub const USER_PRIORITY: i32 = 100;
 
+#[derive(Clone)]
 struct Entry {
     priority: i32,
     order: usize,
     provider: Arc<dyn DependencyProvider>,
 }
 
-/// Providers by kind and precedence.
-#[derive(Default)]
+/// Providers by kind and precedence. Cheap to clone (providers are shared).
+#[derive(Clone, Default)]
 pub struct Registry {
     entries: Vec<Entry>,
 }
