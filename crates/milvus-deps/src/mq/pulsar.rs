@@ -189,10 +189,13 @@ fn default_values(chart: &ChartVersion) -> Values {
         "proxy": {"replicaCount": 2},
         "autorecovery": {"replicaCount": 1},
     });
-    if *chart == ChartVersion::PulsarV2
-        && let Some(o) = v.as_object_mut()
-    {
-        o.insert("initialize".to_owned(), Value::Bool(true));
+    if let Some(o) = v.as_object_mut() {
+        if *chart == ChartVersion::PulsarV2 {
+            o.insert("initialize".to_owned(), Value::Bool(true));
+        } else if let Some(Value::Object(images)) = o.get_mut("images") {
+            // The 3.x chart initialises cluster metadata with its own image.
+            images.insert("pulsar_metadata".to_owned(), image.clone());
+        }
     }
     Values::try_from(v).unwrap_or_default()
 }
