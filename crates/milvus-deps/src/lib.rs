@@ -32,7 +32,14 @@
 //! | TEI | [`tei::InClusterTei`] | Flux `HelmRelease` |
 //!
 //! Native in-cluster dependencies have no day-2 automation: changes they cannot carry out
-//! safely are refused by [`Registry::check_transition`].
+//! safely are refused by [`Registry::check_transition`]. The `inCluster.values` keys they
+//! honour are typed ([`settings`], [`etcd::EtcdValues`], [`storage::MinioValues`],
+//! [`mq::KafkaValues`]); any other key is a warning with the closest known key
+//! ([`values_check`]).
+//!
+//! Health probes themselves live in [`probe`]: providers describe what to probe
+//! ([`ProbeSpec`], Secrets by reference) and [`Readiness::evaluate`] runs it through any
+//! [`probe::HealthProbe`].
 
 pub mod adopted;
 pub mod config_fragment;
