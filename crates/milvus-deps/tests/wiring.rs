@@ -414,3 +414,70 @@ async fn skip_annotation_replaces_the_probe() {
     assert_eq!(reports[0].1.probe.as_ref().unwrap().reason, ProbeReason::Healthy);
     assert!(!reports[0].1.ready);
 }
+
+#[tokio::test]
+async fn etcd_auth_with_an_existing_secret_generates_nothing() {
+    let r = resolve(
+        common::ctx(
+            json!({"dependencies": {"etcd": {"inCluster": {"values": {"auth": {"rbac": {
+            "create": true, "existingSecret": "etcd-root", "existingSecretPasswordKey": "pw"}}}}}}}),
+        ),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    assert!(r.objects.iter().all(|o| o.kind() != "Secret"));
+    assert_eq!(
+        r.wiring.config.get_path(&["etcd", "auth", "enabled"]),
+        Some(&json!(true))
+    );
+    assert_eq!(
+        r.wiring.config.get_path(&["etcd", "auth", "userName"]),
+        Some(&json!("root"))
+    );
+    let env = r.wiring.env_for(Component::DataNode);
+    let key = env[0]
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (env[0].name.as_str(), key.name.as_str(), key.key.as_str()),
+        ("ETCD_AUTH_PASSWORD", "etcd-root", "pw")
+    );
+    let sts = r.objects.iter().find(|o| o.kind() == "StatefulSet").unwrap();
+    let text = serde_json::to_string(&sts.object).unwrap();
+    assert!(
+        text.contains(
+            r#""name":"ETCD_ROOT_PASSWORD","valueFrom":{"secretKeyRef":{"key":"pw","name":"etcd-root"}}"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#""name":"ALLOW_NONE_AUTHENTICATION","value":"no""#));
+}
+
+#[tokio::test]
+async fn image_settings_and_values_overrides() {
+    let ctx = common::ctx(
+        json!({"mode": "cluster", "dependencies": {"msgStreamType": "kafka",
+        "kafka": {"inCluster": {"values": {"image": {"tag": "3.8.1"}}}},
+        "etcd": {"inCluster": {"values": {"global": {"imageRegistry": "registry.corp"}}}}}}),
+    )
+    .with_images(milvus_deps::ImageSettings {
+        registry: None,
+        overrides: BTreeMap::from([(
+            "docker.io/minio/minio:RELEASE.2023-03-20T20-16-18Z".to_owned(),
+            "registry.corp/minio/minio:pinned@sha256:0123".to_owned(),
+        )]),
+    });
+    let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
+    assert_eq!(
+        resolved.images().into_iter().collect::<Vec<_>>(),
+        vec![
+            "docker.io/apache/kafka:3.8.1",
+            "registry.corp/milvusdb/etcd:3.5.18-r1",
+            "registry.corp/minio/minio:pinned@sha256:0123",
+        ]
+    );
+}
