@@ -15,10 +15,13 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::provider::DependencyKind;
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The spec cannot be carried out as is: refuse it (or stop before applying).
     Error,
@@ -41,7 +44,8 @@ impl Severity {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// How serious it is.
     pub severity: Severity,

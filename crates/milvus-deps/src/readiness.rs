@@ -34,7 +34,7 @@ use crate::{
 };
 
 /// The kinds of workload whose rollout gates readiness.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum WorkloadKind {
     /// `apps/v1` StatefulSet.
     StatefulSet,
@@ -57,7 +57,7 @@ impl WorkloadKind {
 }
 
 /// A workload that must have rolled out.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct WorkloadRef {
     /// Its kind.
     pub kind: WorkloadKind,

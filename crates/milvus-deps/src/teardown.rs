@@ -21,9 +21,11 @@
 use std::collections::BTreeMap;
 
 use milvus_spec::v1beta1::DeletionPolicy;
+use serde::Serialize;
 
 /// One object, or a set of objects, to delete or keep.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase", tag = "by")]
 pub enum Target {
     /// One object by name.
     Named {
@@ -100,7 +102,8 @@ impl std::fmt::Display for Target {
 }
 
 /// What goes and what stays when the `Milvus` is deleted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Teardown {
     /// The policy that decided (`None` for external dependencies, which have nothing to
     /// delete).
