@@ -119,6 +119,54 @@ pub fn findings(dependency: DependencyKind, base: &str, values: &Values, known: 
         .collect()
 }
 
+/// The `ignored-value` warnings of every native in-cluster dependency of an effective
+/// `Milvus`, without resolving anything: what `milvusctl validate` and a plan show. (A full
+/// [`Registry::resolve`](crate::Registry::resolve) reports the same findings among the
+/// others.) Adopted releases are not known here, so their values are checked too.
+#[must_use]
+pub fn in_cluster_findings(effective: &milvus_spec::v1beta1::Milvus) -> Vec<Finding> {
+    use milvus_spec::v1beta1::MsgStreamType;
+    let Some(deps) = effective.spec.dependencies.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut check = |kind: DependencyKind, path: &str, values: Option<&Values>, known: &[&str]| {
+        if let Some(v) = values {
+            out.extend(findings(kind, path, v, known));
+        }
+    };
+    if let Some(e) = deps.etcd.as_ref().filter(|e| e.external != Some(true)) {
+        check(
+            DependencyKind::MetaStorage,
+            "spec.dependencies.etcd.inCluster.values",
+            e.in_cluster.as_ref().and_then(|i| i.values.as_ref()),
+            crate::etcd::KNOWN_VALUES,
+        );
+    }
+    if let Some(s) = deps.storage.as_ref().filter(|s| s.external != Some(true)) {
+        let mut known = crate::storage::KNOWN_VALUES.to_vec();
+        // Reported separately as secrets in values.
+        known.extend(["accessKey", "secretKey", "rootUser", "rootPassword"]);
+        check(
+            DependencyKind::ObjectStorage,
+            "spec.dependencies.storage.inCluster.values",
+            s.in_cluster.as_ref().and_then(|i| i.values.as_ref()),
+            &known,
+        );
+    }
+    if deps.msg_stream_type == Some(MsgStreamType::Kafka)
+        && let Some(k) = deps.kafka.as_ref().filter(|k| k.external != Some(true))
+    {
+        check(
+            DependencyKind::MessageStream,
+            "spec.dependencies.kafka.inCluster.values",
+            k.in_cluster.as_ref().and_then(|i| i.values.as_ref()),
+            crate::mq::KAFKA_KNOWN_VALUES,
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -69,3 +69,18 @@ async fn honoured_keys_give_no_warning() {
     .await;
     assert!(w.is_empty(), "{w:?}");
 }
+
+#[tokio::test]
+async fn the_sync_check_matches_the_resolution() {
+    let spec = json!({"mode": "cluster", "dependencies": {"msgStreamType": "kafka",
+        "etcd": {"inCluster": {"values": {"persistance": {}}}},
+        "kafka": {"inCluster": {"values": {"replicaCont": 3}}}}});
+    let from_resolve = warnings(spec.clone()).await;
+    let sync: Vec<String> =
+        milvus_deps::values_check::in_cluster_findings(&common::effective(common::manifest(spec)))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    assert_eq!(sync, from_resolve);
+    assert_eq!(sync.len(), 2);
+}
