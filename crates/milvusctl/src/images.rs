@@ -91,6 +91,14 @@ pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // The built-in providers never wait on anything; a current-thread runtime drives them.
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            output.error_line(&format!("error: cannot start a runtime: {e}"));
+            return EXIT_USAGE;
+        }
+    };
     let mut all = BTreeSet::new();
     let mut instances = 0usize;
     let mut invalid = false;
@@ -115,8 +123,7 @@ pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
             let Some(provider) = registry.select(kind, &ctx) else {
                 continue;
             };
-            // The built-in providers never wait on anything, so no runtime is needed.
-            match futures::executor::block_on(provider.resolve(&ctx)) {
+            match runtime.block_on(provider.resolve(&ctx)) {
                 Ok(resolution) => all.extend(resolution.images),
                 Err(e) => {
                     invalid = true;
