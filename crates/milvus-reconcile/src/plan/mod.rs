@@ -340,6 +340,14 @@ pub fn plan(
         .iter()
         .map(|o| decide(o, observed, config_unchanged))
         .collect();
+    for d in &decisions {
+        if d.object.kind == "Deployment" && d.changes.iter().any(|c| c.path.starts_with("spec.selector")) {
+            b.warnings.push(format!(
+                "{}: spec.selector differs from the cluster's and is immutable; the Deployment must be recreated (its pods restart)",
+                d.object.reference()
+            ));
+        }
+    }
 
     // The order table.
     let fresh = !observed
