@@ -45,6 +45,16 @@ pub enum Error {
         #[source]
         source: Box<kube::Error>,
     },
+
+    /// A controller asked for exactly the same writes several passes in a row: what it writes
+    /// does not stick (the server changes it back), so it pauses for a second each time.
+    #[error("{controller} repeated the same {writes} write(s) without effect; backing off")]
+    Repeating {
+        /// The controller's name.
+        controller: &'static str,
+        /// How many writes it repeated.
+        writes: usize,
+    },
 }
 
 /// A `Result` whose error defaults to this module's [`Error`].

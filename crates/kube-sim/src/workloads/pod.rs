@@ -750,6 +750,14 @@ impl Controller for PodController {
                 key: key.clone(),
                 grace_period_seconds: Some(0),
             };
+            // Already deleted with grace period 0 and only held by someone else's finalizer:
+            // deleting again would change nothing (and would spin).
+            let finally_deleted = is_terminating(pod)
+                && pod.metadata.deletion_grace_period_seconds == Some(0)
+                && pod.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty());
+            if finally_deleted {
+                continue;
+            }
             let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
             if node.as_ref().is_some_and(|n| snapshot.lost_nodes.contains(n)) {
                 step.push(delete_now);
@@ -979,6 +987,29 @@ mod tests {
             .terminated
             .unwrap();
         assert_eq!((init.exit_code, init.reason.as_deref()), (0, Some("Completed")));
+    }
+
+    #[test]
+    fn p11_a_pod_held_by_a_finalizer_is_deleted_once() {
+        // After the kubelet's final delete (grace 0) a finalizer keeps the pod; the kubelet has
+        // nothing more to do until the finalizer is removed.
+        let config = WorkloadConfig::new();
+        let mut w = World::new();
+        let mut p = pod("a", "nginx");
+        p.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+        let p = w.insert(p);
+        w.snap.pods.insert(ObjectKey::of(&p), p);
+        let mut c = PodController::new();
+        w.run_for(5, &mut [&mut c], &config, &mut |_| {});
+        let key = ObjectKey::new("default", "a");
+        if let Some(p) = w.snap.pods.get_mut(&key) {
+            p.metadata.deletion_timestamp = Some(Time(w.now));
+            p.metadata.deletion_grace_period_seconds = Some(0);
+        }
+        let before = w.log.len();
+        let step = c.step(&w.snap, &config, w.now);
+        assert!(step.actions.is_empty(), "{:?}", step.actions);
+        assert_eq!(w.log.len(), before);
     }
 
     #[test]

@@ -486,8 +486,13 @@ where
     }
 }
 
+/// How many passes in a row may repeat exactly the same writes before a controller backs off.
+const REPEAT_LIMIT: u32 = 3;
+
 async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Shared>) {
     let signal = shared.subscribe();
+    let mut last: Vec<Action> = Vec::new();
+    let mut repeats = 0;
     loop {
         // Steps are synchronous and pure: decide under the lock, with no copy of the snapshot.
         let step = {
@@ -499,7 +504,26 @@ async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Share
                 .then(|| controller.step(&snapshot, &shared.config, shared.clock.now()))
         };
         let mut wake = None;
+        let mut pause = None;
         if let Some(step) = step {
+            // A write that never sticks (the server rewrites what was written) would make the
+            // controller spin at one instant and stall a paused clock: back off instead.
+            if !step.actions.is_empty() && step.actions == last {
+                repeats += 1;
+            } else {
+                repeats = 0;
+            }
+            last.clone_from(&step.actions);
+            let now = tokio::time::Instant::now();
+            let soon = now + Duration::from_secs(1);
+            if repeats >= REPEAT_LIMIT {
+                let error = Error::Repeating {
+                    controller: controller.name(),
+                    writes: step.actions.len(),
+                };
+                shared.record_error(controller.name(), &error);
+                pause = Some(soon);
+            }
             let mut failed = false;
             for action in step.actions {
                 shared.record_write(&action);
@@ -508,8 +532,6 @@ async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Share
                     failed = true;
                 }
             }
-            let now = tokio::time::Instant::now();
-            let soon = now + Duration::from_secs(1);
             // A wake-up that is already due would spin without letting (paused) time advance.
             wake = step
                 .wake_at
@@ -518,6 +540,10 @@ async fn run<C: Controller>(mut controller: C, client: Client, shared: Arc<Share
             if failed {
                 wake = Some(wake.map_or(soon, |w| w.min(soon)));
             }
+        }
+        if let Some(until) = pause {
+            tokio::time::sleep_until(until).await;
+            continue;
         }
         match wake {
             Some(at) => tokio::select! {
