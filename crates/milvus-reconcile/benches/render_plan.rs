@@ -41,6 +41,35 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(render_plan(&fresh, &empty)))
     });
 
+    // The parts of `cluster_default`, to see where the time goes.
+    let effective = defaults::milvus(&fresh, None).milvus;
+    let wiring = DependencyWiring::from_spec(&effective);
+    let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
+    let p = plan::plan(&effective, &rendered, &empty, &PlanOptions::default()).unwrap();
+    g.bench_function("part_defaults", |b| {
+        b.iter(|| black_box(defaults::milvus(&fresh, None)))
+    });
+    g.bench_function("part_render", |b| {
+        b.iter(|| black_box(render::render(&effective, &wiring, &Default::default()).unwrap()))
+    });
+    g.bench_function("part_plan", |b| {
+        b.iter(|| black_box(plan::plan(&effective, &rendered, &empty, &PlanOptions::default()).unwrap()))
+    });
+    g.bench_function("part_json", |b| b.iter(|| black_box(output::json(&p))));
+    let user = milvus_reconcile::render::config_map::user_config(&effective, &wiring);
+    g.bench_function("part_user_yaml", |b| {
+        b.iter(|| black_box(serde_saphyr::to_string(&serde_json::Value::Object(user.0.clone())).unwrap()))
+    });
+    let d = rendered
+        .get("Deployment", "my-release-milvus-proxy")
+        .unwrap()
+        .value
+        .clone();
+    let typed: k8s_openapi::api::apps::v1::Deployment = serde_json::from_value(d).unwrap();
+    g.bench_function("part_deployment_to_value", |b| {
+        b.iter(|| black_box(serde_json::to_value(&typed).unwrap()))
+    });
+
     let old = milvus("my-release", "milvusdb/milvus:v2.5.16");
     let old_e = defaults::milvus(&old, None).milvus;
     let converged = Observed::rolled_out(
