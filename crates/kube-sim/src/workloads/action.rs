@@ -89,6 +89,13 @@ pub enum Action {
         /// The JSON merge patch, `{"status": ...}`.
         patch: Value,
     },
+    /// Bind a pod to a node (`POST pods/<name>/binding`), as the scheduler does.
+    Bind {
+        /// The pod's namespace and name.
+        key: ObjectKey,
+        /// The node.
+        node: String,
+    },
     /// Delete an object.
     Delete {
         /// The kind of the object.
@@ -107,6 +114,7 @@ impl Action {
     pub fn kind(&self) -> Kind {
         match self {
             Self::Create(o) => o.kind(),
+            Self::Bind { .. } => Kind::Pod,
             Self::Patch { kind, .. } | Self::PatchStatus { kind, .. } | Self::Delete { kind, .. } => *kind,
         }
     }
@@ -116,6 +124,7 @@ impl Action {
     pub fn key(&self) -> ObjectKey {
         match self {
             Self::Create(o) => o.key(),
+            Self::Bind { key, .. } => key.clone(),
             Self::Patch { key, .. } | Self::PatchStatus { key, .. } | Self::Delete { key, .. } => key.clone(),
         }
     }

@@ -3,8 +3,10 @@
 //!
 //! # Lifecycle
 //!
-//! 1. **Scheduling.** A pod without `spec.nodeName` is bound to the simulated node running the
-//!    fewest pods (ties by the configured order), skipping lost nodes. It stays `Pending` with
+//! 1. **Scheduling.** A pod without `spec.nodeName` is bound (through the `pods/binding`
+//!    subresource, as the scheduler does) to the simulated node running the fewest pods among
+//!    those matching its `nodeSelector` and required node affinity (ties by the configured
+//!    order), skipping lost nodes. It stays `Pending` with
 //!    `PodScheduled=False`, reason `Unschedulable`, when no node is left, when it has the
 //!    [`Unschedulable`](PodFault::Unschedulable) fault, or when a PersistentVolumeClaim it mounts is
 //!    missing or not yet `Bound` (the volume binding check of the real scheduler).
@@ -815,10 +817,9 @@ impl Controller for PodController {
                 if let Some(count) = load.get_mut(chosen.as_str()) {
                     *count += 1;
                 }
-                step.push(Action::Patch {
-                    kind: Kind::Pod,
+                step.push(Action::Bind {
                     key: key.clone(),
-                    patch: serde_json::json!({ "spec": { "nodeName": chosen } }),
+                    node: chosen.clone(),
                 });
                 let mut bound = pod.clone();
                 if let Some(spec) = bound.spec.as_mut() {

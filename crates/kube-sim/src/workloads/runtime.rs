@@ -114,6 +114,7 @@ impl Shared {
     fn record_write(&self, action: &Action) {
         let verb = match action {
             Action::Create(_) => "create",
+            Action::Bind { .. } => "bind",
             Action::Patch { .. } => "patch",
             Action::PatchStatus { .. } => "patch-status",
             Action::Delete { .. } => "delete",
@@ -579,6 +580,7 @@ fn is_status(e: &kube::Error, code: u16) -> bool {
 
 async fn apply(client: &Client, shared: &Shared, action: Action) -> Result<()> {
     match action {
+        Action::Bind { key, node } => bind(client, shared, &key, &node).await,
         Action::Create(object) => {
             let key = object.key();
             let kind = object.kind();
@@ -669,6 +671,40 @@ async fn write(client: &Client, shared: &Shared, kind: Kind, key: &ObjectKey, w:
             Ok(())
         }
         r => r.map_err(|e| api_error(verb, kind, key, e)),
+    }
+}
+
+/// Binds a pod through `pods/binding`; a server without that subresource (404, 405) gets a merge
+/// patch of `spec.nodeName` instead, and a pod already bound (409) is left as it is.
+async fn bind(client: &Client, shared: &Shared, key: &ObjectKey, node: &str) -> Result<()> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), &key.namespace);
+    let binding = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": { "name": key.name, "namespace": key.namespace },
+        "target": { "apiVersion": "v1", "kind": "Node", "name": node },
+    });
+    let pp = PostParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PostParams::default()
+    };
+    let result: kube::Result<serde_json::Value> =
+        api.create_subresource("binding", &key.name, &pp, &binding).await;
+    match result {
+        Ok(_) => {
+            // The pod itself is not returned: record the binding until the watch event arrives.
+            if let Some(spec) = shared.lock().pods.get_mut(key).and_then(|p| p.spec.as_mut()) {
+                spec.node_name = Some(node.to_string());
+            }
+            shared.notify();
+            Ok(())
+        }
+        Err(e) if is_status(&e, 409) => Ok(()),
+        Err(e) if is_status(&e, 404) || is_status(&e, 405) => {
+            let patch = serde_json::json!({ "spec": { "nodeName": node } });
+            write(client, shared, Kind::Pod, key, Write::Patch(&patch, false)).await
+        }
+        Err(e) => Err(api_error("bind", Kind::Pod, key, e)),
     }
 }
 

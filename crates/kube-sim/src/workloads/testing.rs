@@ -90,6 +90,7 @@ impl World {
         let key = action.key();
         let verb = match action {
             Action::Create(_) => "create",
+            Action::Bind { .. } => "bind",
             Action::Patch { .. } => "patch",
             Action::PatchStatus { .. } => "status",
             Action::Delete { .. } => "delete",
@@ -123,6 +124,11 @@ impl World {
                     self.snap.nodes.insert(key, *c);
                 }
             },
+            Action::Bind { key, node } => {
+                if let Some(spec) = self.snap.pods.get_mut(key).and_then(|p| p.spec.as_mut()) {
+                    spec.node_name = Some(node.clone());
+                }
+            }
             Action::Patch { kind, key, patch } | Action::PatchStatus { kind, key, patch } => {
                 let status = matches!(action, Action::PatchStatus { .. });
                 let s = &mut self.snap;
