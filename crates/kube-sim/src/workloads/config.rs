@@ -46,6 +46,9 @@ pub enum Match {
     Image(String),
     /// A pod with a container (or init container) whose image starts with this prefix.
     ImagePrefix(String),
+    /// A pod with a container (or init container) whose image matches this pattern, where `*`
+    /// stands for any run of characters (`"*/etcd:v3.5.*"`).
+    ImagePattern(String),
     /// The pod with exactly this name.
     Name(String),
     /// Pods whose name starts with this prefix (`"web-"` for the pods of Deployment `web`).
@@ -65,6 +68,12 @@ impl Match {
     #[must_use]
     pub fn image_prefix(prefix: impl Into<String>) -> Self {
         Self::ImagePrefix(prefix.into())
+    }
+
+    /// [`Match::ImagePattern`].
+    #[must_use]
+    pub fn image_pattern(pattern: impl Into<String>) -> Self {
+        Self::ImagePattern(pattern.into())
     }
 
     /// [`Match::Name`].
@@ -101,6 +110,7 @@ impl Match {
             Self::Any => true,
             Self::Image(image) => images().any(|i| i == image),
             Self::ImagePrefix(prefix) => images().any(|i| i.starts_with(prefix.as_str())),
+            Self::ImagePattern(pattern) => images().any(|i| glob(pattern, i)),
             Self::Name(n) => name == n,
             Self::NamePrefix(prefix) => name.starts_with(prefix.as_str()),
             Self::Label(k, v) => pod.metadata.labels.as_ref().and_then(|l| l.get(k)) == Some(v),
@@ -387,6 +397,27 @@ impl WorkloadConfig {
     }
 }
 
+/// Whether `text` matches `pattern`, where `*` matches any run of characters.
+#[must_use]
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 fn resolve(pod: &Pod, annotation: &str, rules: &[(Match, Duration)], default: Duration) -> Duration {
     let annotated = pod
         .metadata
@@ -465,6 +496,24 @@ mod tests {
             s.termination_grace_period_seconds = Some(5);
         }
         assert_eq!(config.shutdown_delay(&p), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn image_patterns_use_star_as_a_wildcard() {
+        assert!(glob("*/etcd:v3.5.*", "quay.io/coreos/etcd:v3.5.21"));
+        assert!(glob("milvusdb/milvus:*", "milvusdb/milvus:v2.5.4"));
+        assert!(!glob("milvusdb/milvus:*", "milvusdb/milvus-operator:v1"));
+        assert!(glob("nginx", "nginx"));
+        assert!(!glob("nginx", "nginx:1"));
+        assert!(glob("a*b*c", "aXbYc"));
+        assert!(!glob("a*b*c", "aXcYb"));
+        assert!(!glob("ab*ba", "aba"));
+        let config =
+            WorkloadConfig::new().ready_after_for(Match::image_pattern("*/etcd:*"), Duration::from_secs(9));
+        assert_eq!(
+            config.ready_delay(&pod("a", "quay.io/coreos/etcd:v3.5.21")),
+            Duration::from_secs(9)
+        );
     }
 
     #[test]
