@@ -3,19 +3,23 @@
 //! [`spawn`] starts, on the current tokio runtime:
 //!
 //! - one `kube::runtime::watcher` per kind (Deployments, ReplicaSets, Pods, StatefulSets, PVCs,
-//!   Jobs, Services, Endpoints, EndpointSlices, Nodes, and Flux HelmReleases as dynamic objects), each keeping its part of a shared
-//!   [`Snapshot`] current; a kind the server does not serve (HelmRelease before its CRD exists)
-//!   is retried with the watcher's back-off and simply stays empty;
+//!   Jobs, Services, Endpoints, EndpointSlices, Nodes, and Flux HelmReleases as dynamic
+//!   objects), each keeping its part of a shared [`Snapshot`] current; a kind the server does not
+//!   serve (HelmRelease before its CRD exists) is retried with back-off and stays empty;
 //! - one task per [`Controller`], which waits until the kinds it reads have been listed, then
 //!   runs a pass whenever the snapshot changes or the time it asked for arrives
 //!   (`tokio::time::sleep_until`, so a paused test clock jumps straight there).
 //!
-//! Writes go through `kube::Client` as JSON merge patches (status through the `/status`
-//! subresource), creates and deletes. The response to each write is put into the snapshot at
-//! once, so a controller never acts twice on a stale view while the watch event is in flight;
-//! watch events older than what is cached (by `resourceVersion`) are ignored for the same
-//! reason. A failed write is retried one second later. The [`WorkloadHandle`] aborts all tasks
-//! when dropped.
+//! Writes go through `kube::Client`: creates, deletes, `pods/binding`, and JSON merge patches
+//! (status through the `/status` subresource). The response to each write is put into the
+//! snapshot at once, so a controller never acts twice on a stale view while the watch event is in
+//! flight; watch events older than what is cached (by `resourceVersion`) are ignored for the same
+//! reason. A failed write is retried one second later; a controller that keeps asking for the same
+//! writes without effect backs off for a second at a time (see [`Error::Repeating`]).
+//!
+//! Nothing here draws randomness: wake-ups go to controllers in a fixed order and watch retries
+//! use a back-off without jitter, so a single-threaded, paused-clock run is reproducible. The
+//! [`WorkloadHandle`] aborts all tasks when dropped.
 
 use super::{
     action::{Action, NewObject},
