@@ -256,6 +256,14 @@ fn decide<'a>(obj: &'a DesiredObject, observed: &Observed, config_unchanged: boo
             restarts: false,
         };
     };
+    if obj.create_only {
+        return Decision {
+            object: obj,
+            action: None,
+            changes: Vec::new(),
+            restarts: false,
+        };
+    }
     let changes = if obj.kind == "Deployment" {
         if obj.workload.as_ref().is_some_and(|w| w.idle) {
             // An idle slot holds no pods: only its replicas matter until a rollout uses it.
@@ -329,7 +337,7 @@ pub fn plan(
     let config_unchanged = rendered
         .objects
         .iter()
-        .filter(|o| o.kind == "ConfigMap")
+        .filter(|o| o.kind == "ConfigMap" && o.target == Target::Milvus)
         .all(|o| {
             observed
                 .get(&o.kind, &o.name)
@@ -451,10 +459,10 @@ pub fn plan(
 
     // Shared objects that workloads mount.
     let mut mounts_first: Vec<String> = Vec::new();
-    for d in decisions
-        .iter()
-        .filter(|d| matches!(d.object.kind.as_str(), "ConfigMap" | "PersistentVolumeClaim"))
-    {
+    for d in decisions.iter().filter(|d| {
+        d.object.target == Target::Milvus
+            && matches!(d.object.kind.as_str(), "ConfigMap" | "PersistentVolumeClaim")
+    }) {
         let Some(action) = d.action else { continue };
         let reason = match (action, d.object.kind.as_str()) {
             (Action::Create, "ConfigMap") => {
@@ -690,20 +698,22 @@ pub fn plan(
     let mut service_step = None;
     for d in decisions
         .iter()
-        .filter(|d| matches!(d.object.kind.as_str(), "Service" | "Ingress" | "PodMonitor"))
+        .filter(|d| d.object.target == Target::Milvus)
+        .filter(|d| !matches!(d.object.kind.as_str(), "ConfigMap" | "PersistentVolumeClaim"))
     {
         let Some(action) = d.action else { continue };
         let reason = match (action, d.object.kind.as_str()) {
             (Action::Create, "Service") => format!("clients reach {serving} through it"),
             (Action::Create, "Ingress") => "routes the ingress hosts to the Service".to_owned(),
-            (Action::Create, _) => "Prometheus scrapes every component's metrics port".to_owned(),
+            (Action::Create, "PodMonitor") => "Prometheus scrapes every component's metrics port".to_owned(),
+            (Action::Create, _) => "an object of the instance (from a dependency provider)".to_owned(),
             _ => summarize(&d.changes),
         };
         let mut s = new_step(action, Target::Milvus, d.object.reference(), reason);
         s.changes = d.changes.clone();
         let id = b.add(s);
         match d.object.kind.as_str() {
-            "Service" => {
+            "Service" if d.object.name == names::service_name(&instance) => {
                 for c in &serving_creates {
                     b.edge(c, &id)?;
                 }
@@ -859,6 +869,27 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
                 dep.kind.as_str(),
                 dep.object
             ));
+            continue;
+        }
+        if !dep.teardown.is_empty() {
+            // The provider's list, in its order.
+            let mut previous = gone.clone();
+            for t in &dep.teardown {
+                let object = match t.split_once(" with labels ") {
+                    Some((kind, _)) => format!("{kind}/*"),
+                    None => t.clone(),
+                };
+                let mut s = new_step(
+                    Action::Delete,
+                    target,
+                    object,
+                    format!("{t}: {} (deletionPolicy: Delete)", dep.description),
+                );
+                s.id = format!("delete:{t}");
+                let id = b.add(s);
+                b.edge(&previous, &id)?;
+                previous = id;
+            }
             continue;
         }
         let id = b.add(new_step(

@@ -4,7 +4,7 @@
 //!
 //! 1. template keys named after the instance: `etcd.rootPath`, `minio.bucketName` and
 //!    `msgChannel.chanNamePrefix.cluster` (so two instances can share etcd or a bucket);
-//! 2. `spec.config`, deep-merged over the template: the user wins;
+//! 2. the dependencies' defaults, then `spec.config`, deep-merged over them: the user wins;
 //! 3. the keys the dependencies force (endpoints, `mq.type`), and the sections of the message
 //!    streams not in use removed ([`super::DependencyWiring`]).
 //!

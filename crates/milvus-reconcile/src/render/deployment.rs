@@ -376,8 +376,15 @@ pub(crate) fn render(
             }),
         }],
     );
-    let (dep_env, dep_volumes, dep_mounts) = super::dependency_env(ctx.wiring);
-    merge_env(&mut env, dep_env);
+    let scoped = |c: Component| move |s: &&super::wiring::Scoped<_>| s.includes(c);
+    let dep_env: Vec<EnvVar> = ctx
+        .wiring
+        .env
+        .iter()
+        .filter(scoped(component))
+        .map(|s| s.item.clone())
+        .collect();
+    merge_env(&mut env, &dep_env);
 
     // Ports.
     let mut ports = Vec::new();
@@ -469,8 +476,20 @@ pub(crate) fn render(
             ..VolumeMount::default()
         });
     }
-    volumes.extend(dep_volumes.iter().cloned());
-    mounts.extend(dep_mounts.iter().cloned());
+    volumes.extend(
+        ctx.wiring
+            .volumes
+            .iter()
+            .filter(|s| s.includes(component))
+            .map(|s| s.item.clone()),
+    );
+    mounts.extend(
+        ctx.wiring
+            .volume_mounts
+            .iter()
+            .filter(|s| s.includes(component))
+            .map(|s| s.item.clone()),
+    );
     for v in merged.decoded_volumes(&prefix).map_err(&err)? {
         if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
             *existing = v;

@@ -46,7 +46,6 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{EnvVar, Volume, VolumeMount};
 use milvus_spec::{
     component::Component,
     v1beta1::{Milvus, MilvusMode},
@@ -63,10 +62,10 @@ pub mod ingress;
 pub mod pod_monitor;
 pub mod pvc;
 pub mod service;
-mod wiring;
+pub mod wiring;
 pub mod workloads;
 
-pub use wiring::{DependencyKind, DependencyNode, DependencyWiring};
+pub use wiring::{DependencyKind, DependencyNode, DependencyWiring, Scoped};
 pub use workloads::Workload;
 
 /// What a rendered object belongs to: a dependency, a component, or the instance as a whole.
@@ -112,6 +111,8 @@ pub struct DesiredObject {
     pub target: Target,
     /// The workload, for component Deployments.
     pub workload: Option<Workload>,
+    /// Created when absent, never updated (a generated credentials Secret).
+    pub create_only: bool,
     /// The whole object, as it would be applied.
     pub value: Value,
 }
@@ -150,6 +151,7 @@ impl DesiredObject {
             name: name.to_owned(),
             target,
             workload,
+            create_only: false,
             value,
         })
     }
@@ -305,6 +307,7 @@ pub fn render(
             name: name.clone(),
             target: Target::Milvus,
             workload: None,
+            create_only: false,
             value: pm,
         });
     }
@@ -356,9 +359,4 @@ impl Context<'_> {
             },
         ])
     }
-}
-
-/// Env, volumes and mounts every component gets from its dependencies.
-pub(crate) fn dependency_env(wiring: &DependencyWiring) -> (&[EnvVar], &[Volume], &[VolumeMount]) {
-    (&wiring.env, &wiring.volumes, &wiring.volume_mounts)
 }

@@ -5,10 +5,13 @@
 //! `mq.type`, Secret references), which is what the Milvus Operator writes for external and
 //! in-cluster dependencies alike.
 
+use std::collections::BTreeSet;
+
 use k8s_openapi::api::core::v1::{
     EnvVar, EnvVarSource, KeyToPath, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
 };
 use milvus_spec::{
+    component::Component,
     names::{self, InClusterDependency},
     v1beta1::{DeletionPolicy, InClusterConfig, Milvus, MsgStreamType},
     values::Values,
@@ -58,21 +61,49 @@ pub struct DependencyNode {
     pub delete_pvcs: bool,
     /// Label selectors of its PVCs (`app.kubernetes.io/instance=<release>`, `release=<release>`).
     pub pvc_selectors: Vec<(String, String)>,
+    /// What deleting the instance removes of this dependency, in order (`Kind/name`, or
+    /// `Kind with labels k=v` for a set), when a provider says so; empty: [`Self::object`] and
+    /// the PVCs by [`Self::pvc_selectors`].
+    pub teardown: Vec<String>,
+}
+
+/// An env var, volume or mount, for every component or only some.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scoped<T> {
+    /// `None`: every component; otherwise only these.
+    pub only: Option<BTreeSet<Component>>,
+    /// The item.
+    pub item: T,
+}
+
+impl<T> Scoped<T> {
+    /// For every component.
+    pub const fn all(item: T) -> Self {
+        Self { only: None, item }
+    }
+
+    /// Whether it applies to `component`.
+    #[must_use]
+    pub fn includes(&self, component: Component) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(&component))
+    }
 }
 
 /// What dependencies contribute to rendering.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DependencyWiring {
+    /// `milvus.yaml` keys set before `spec.config` (the user may override them).
+    pub defaults: Values,
     /// The `milvus.yaml` keys forced after `spec.config` (endpoints, `mq.type`).
     pub config: Values,
     /// Top-level `milvus.yaml` sections removed after the merge (the message streams not used).
     pub remove_sections: Vec<String>,
-    /// Env of every Milvus container (Secret values by reference only).
-    pub env: Vec<EnvVar>,
-    /// Pod volumes of every component.
-    pub volumes: Vec<Volume>,
-    /// Mounts of the Milvus container of every component.
-    pub volume_mounts: Vec<VolumeMount>,
+    /// Env of the Milvus containers (Secret values by reference only).
+    pub env: Vec<Scoped<EnvVar>>,
+    /// Pod volumes.
+    pub volumes: Vec<Scoped<Volume>>,
+    /// Mounts of the Milvus container.
+    pub volume_mounts: Vec<Scoped<VolumeMount>>,
     /// Secrets the components read (their content hash rolls the pods on rotation).
     pub secrets: Vec<String>,
     /// Objects of in-cluster dependencies, rendered by the providers.
@@ -124,6 +155,7 @@ fn node(
             delete_with_instance: false,
             delete_pvcs: false,
             pvc_selectors: Vec::new(),
+            teardown: Vec::new(),
         };
     }
     let delete = in_cluster.and_then(|ic| ic.deletion_policy) == Some(DeletionPolicy::Delete);
@@ -138,6 +170,7 @@ fn node(
             (names::INSTANCE_LABEL.to_owned(), release_name.clone()),
             (names::RELEASE_LABEL.to_owned(), release_name),
         ],
+        teardown: Vec::new(),
     }
 }
 
@@ -196,7 +229,7 @@ impl DependencyWiring {
                 ("MINIO_SECRET_KEY", "secretkey"),
                 ("MINIO_SECRET_ACCESS_KEY", "secretkey"),
             ] {
-                w.env.push(secret_env(env, secret, key, false));
+                w.env.push(Scoped::all(secret_env(env, secret, key, false)));
             }
             w.secrets.push(secret.to_owned());
         }
@@ -249,11 +282,19 @@ impl DependencyWiring {
                 w.config
                     .set_path(&["kafka", "brokerList"], Value::from(brokers.join(",")));
                 if let Some(secret) = kafka.secret_ref.as_deref().filter(|s| !s.is_empty()) {
-                    w.env
-                        .push(secret_env("KAFKA_SASLUSERNAME", secret, "username", false));
-                    w.env
-                        .push(secret_env("KAFKA_SASLPASSWORD", secret, "password", false));
-                    w.volumes.push(Volume {
+                    w.env.push(Scoped::all(secret_env(
+                        "KAFKA_SASLUSERNAME",
+                        secret,
+                        "username",
+                        false,
+                    )));
+                    w.env.push(Scoped::all(secret_env(
+                        "KAFKA_SASLPASSWORD",
+                        secret,
+                        "password",
+                        false,
+                    )));
+                    w.volumes.push(Scoped::all(Volume {
                         name: "kafka-ca".to_owned(),
                         secret: Some(SecretVolumeSource {
                             secret_name: Some(secret.to_owned()),
@@ -267,13 +308,13 @@ impl DependencyWiring {
                             ..SecretVolumeSource::default()
                         }),
                         ..Volume::default()
-                    });
-                    w.volume_mounts.push(VolumeMount {
+                    }));
+                    w.volume_mounts.push(Scoped::all(VolumeMount {
                         name: "kafka-ca".to_owned(),
                         mount_path: "/milvus/configs/kafka-ca".to_owned(),
                         read_only: Some(true),
                         ..VolumeMount::default()
-                    });
+                    }));
                     w.secrets.push(secret.to_owned());
                 }
                 w.dependencies.push(node(
@@ -310,6 +351,133 @@ impl DependencyWiring {
             w.config
                 .set_path(&["rocksmq"], Value::Object(serde_json::Map::new()));
         }
+        w
+    }
+}
+
+impl DependencyWiring {
+    /// The wiring the dependency providers of `milvus-deps` resolved, as rendering needs it:
+    /// their `milvus.yaml` defaults, forced keys and pruned sections, their env, volumes and
+    /// mounts (with their component scopes), their objects, and one [`DependencyNode`] per
+    /// etcd, storage or message stream that Milvus waits for (embedded and custom streams
+    /// have none; TEI is not a Milvus dependency and has no node).
+    ///
+    /// The Secrets components read are the ones env vars and volumes reference.
+    #[must_use]
+    pub fn from_resolved(resolved: &milvus_deps::Resolved) -> Self {
+        use milvus_deps::{DependencyKind as K, Origin};
+        let mut w = Self::default();
+        let scope = |s: &milvus_deps::Scope| match s {
+            milvus_deps::Scope::All => None,
+            milvus_deps::Scope::Only(set) => Some(set.clone()),
+        };
+        for (kind, r) in &resolved.by_kind {
+            let wiring = &r.wiring;
+            w.defaults.merge(&wiring.defaults);
+            w.config.merge(&wiring.config);
+            w.remove_sections.extend(wiring.prune.iter().cloned());
+            for e in &wiring.env {
+                if let Some(secret) = e
+                    .item
+                    .value_from
+                    .as_ref()
+                    .and_then(|v| v.secret_key_ref.as_ref())
+                    .map(|s| s.name.clone())
+                {
+                    w.secrets.push(secret);
+                }
+                w.env.push(Scoped {
+                    only: scope(&e.scope),
+                    item: e.item.clone(),
+                });
+            }
+            for v in &wiring.volumes {
+                if let Some(secret) = v.item.secret.as_ref().and_then(|s| s.secret_name.clone()) {
+                    w.secrets.push(secret);
+                }
+                w.volumes.push(Scoped {
+                    only: scope(&v.scope),
+                    item: v.item.clone(),
+                });
+            }
+            for m in &wiring.mounts {
+                w.volume_mounts.push(Scoped {
+                    only: scope(&m.scope),
+                    item: m.item.clone(),
+                });
+            }
+            let ours = match kind {
+                K::MetaStorage => Some(DependencyKind::Etcd),
+                K::ObjectStorage => Some(DependencyKind::Storage),
+                K::MessageStream => Some(DependencyKind::MsgStream),
+                K::Tei => None,
+            };
+            let target = ours.map_or(super::Target::Milvus, super::Target::Dependency);
+            for d in &r.objects {
+                let Ok(value) = serde_json::to_value(&d.object) else {
+                    continue;
+                };
+                let kind_s = value
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let name = value
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let api_version = value
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                w.objects.push(DesiredObject {
+                    api_version,
+                    kind: kind_s,
+                    name,
+                    target,
+                    workload: None,
+                    create_only: d.create_only,
+                    value,
+                });
+            }
+            let Some(ours) = ours else { continue };
+            if matches!(r.origin, Origin::Embedded | Origin::Unmanaged) {
+                continue;
+            }
+            let in_cluster = matches!(r.origin, Origin::InCluster | Origin::Adopted);
+            let object = r
+                .objects
+                .iter()
+                .filter_map(|d| serde_json::to_value(&d.object).ok())
+                .find(|v| v.get("kind").and_then(Value::as_str) != Some("Secret"))
+                .map_or_else(
+                    || format!("External/{}", r.provider),
+                    |v| {
+                        format!(
+                            "{}/{}",
+                            v.get("kind").and_then(Value::as_str).unwrap_or_default(),
+                            v.pointer("/metadata/name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                        )
+                    },
+                );
+            let delete = r.teardown.policy == Some(DeletionPolicy::Delete);
+            w.dependencies.push(DependencyNode {
+                kind: ours,
+                object,
+                description: format!("{} ({})", ours.as_str(), r.provider),
+                in_cluster,
+                delete_with_instance: delete,
+                delete_pvcs: r.teardown.pvc_deletion,
+                pvc_selectors: Vec::new(),
+                teardown: r.teardown.delete.iter().map(ToString::to_string).collect(),
+            });
+        }
+        w.secrets.sort();
+        w.secrets.dedup();
         w
     }
 }
