@@ -17,7 +17,9 @@ use std::{ffi::OsString, io::Write};
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod commands;
+mod images;
 pub mod input;
 
 /// Exit code: success.
@@ -53,6 +55,24 @@ enum Command {
     },
     /// Print the effective Milvus (every default applied) as YAML.
     Defaults {
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Probe every dependency of a spec that is reachable from here: one line each.
+    ///
+    /// Exit 0 when all are healthy, 1 when any is not. Secrets the spec references (storage and
+    /// Kafka `secretRef`) are read from Secret documents in the same file.
+    Check {
+        /// Read referenced Secrets from this cluster instead (not supported yet).
+        #[arg(long, value_name = "KUBECONFIG")]
+        kubeconfig: Option<String>,
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Print every image the spec would run, dependencies included, one per line (sorted).
+    Images {
         /// Manifest to read (`-` reads standard input).
         #[arg(value_name = "FILE")]
         file: String,
@@ -116,5 +136,7 @@ where
         Command::Validate { from, files } => commands::validate(&mut output, from.as_deref(), &files),
         Command::Defaults { file } => commands::defaults(&mut output, &file),
         Command::Convert { file } => commands::convert(&mut output, &file),
+        Command::Images { file } => images::images(&mut output, &file),
+        Command::Check { kubeconfig, file } => check::check(&mut output, &file, kubeconfig.as_deref()),
     }
 }
