@@ -5,7 +5,7 @@
 //! Tests read a [`MetricsSnapshot`] to assert, for example, that a converged controller makes
 //! no writes, or compare two request logs to check a run is reproducible.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -147,14 +147,15 @@ impl MetricsSnapshot {
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub(crate) snapshot: MetricsSnapshot,
-    pub(crate) log: Vec<RequestRecord>,
+    pub(crate) log: VecDeque<RequestRecord>,
+    next_seq: u64,
     pub(crate) log_limit: usize,
 }
 
 impl Metrics {
     /// Counters that keep at most `log_limit` log entries (the oldest are dropped).
     pub fn new(log_limit: usize) -> Self {
-        Self { snapshot: MetricsSnapshot::default(), log: Vec::new(), log_limit }
+        Self { snapshot: MetricsSnapshot::default(), log: VecDeque::new(), next_seq: 0, log_limit }
     }
 
     /// Count and log one request.
@@ -163,14 +164,11 @@ impl Metrics {
         if rec.fault.is_some() {
             self.snapshot.faults_injected += 1;
         }
-        rec.seq = self.seq_next();
+        rec.seq = self.next_seq;
+        self.next_seq += 1;
         if self.log_limit > 0 && self.log.len() >= self.log_limit {
-            self.log.remove(0);
+            self.log.pop_front();
         }
-        self.log.push(rec);
-    }
-
-    fn seq_next(&self) -> u64 {
-        self.log.last().map_or(0, |r| r.seq + 1)
+        self.log.push_back(rec);
     }
 }

@@ -281,6 +281,8 @@ fn verb_of(method: &Method, name: Option<&str>, watch: bool) -> Option<Verb> {
         ("GET", false) if watch => Verb::Watch,
         ("GET", false) => Verb::List,
         ("POST", false) => Verb::Create,
+        // pods/binding and pods/eviction
+        ("POST", true) => Verb::Create,
         ("PUT", true) => Verb::Update,
         ("PATCH", true) => Verb::Patch,
         ("DELETE", true) => Verb::Delete,
@@ -482,6 +484,8 @@ impl ApiServer {
                 fields: FieldSelector::parse(p.q("fieldSelector").unwrap_or_default(), &rt.group, &rt.plural)?,
                 limit: p.q("limit").and_then(|l| l.parse().ok()),
                 continue_token: p.q("continue").map(String::from),
+                resource_version: p.q("resourceVersion").map(String::from),
+                exact: p.q("resourceVersionMatch") == Some("Exact"),
             })
         };
         let out = match verb {
@@ -536,6 +540,23 @@ impl ApiServer {
                     Render::Metadata if sub.is_none() => table::partial_metadata(&obj),
                     _ => obj,
                 }
+            }
+            Verb::Create if name.is_some() => {
+                let body = parse_body(p)?;
+                let is_pods = rt.group.is_empty() && rt.plural == "pods";
+                let mut store = lock(&self.shared.store);
+                let status = match sub {
+                    Some("binding") if is_pods => {
+                        let node = body.pointer("/target/name").and_then(Value::as_str).unwrap_or_default();
+                        store.bind_pod(rt, ns_s, name_s, node, &opts)?
+                    }
+                    Some("eviction") if is_pods => {
+                        let dopts = delete_options(p, body.get("deleteOptions").unwrap_or(&Value::Null))?;
+                        store.evict_pod(rt, ns_s, name_s, &dopts)?
+                    }
+                    _ => return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource")),
+                };
+                return Ok(json_response(201, &status, "application/json"));
             }
             Verb::Create => {
                 let body = parse_body(p)?;

@@ -252,7 +252,7 @@ impl Simulator {
 
     /// The request log so far.
     pub fn request_log(&self) -> Vec<RequestRecord> {
-        lock(&self.server.shared.metrics).log.clone()
+        lock(&self.server.shared.metrics).log.iter().cloned().collect()
     }
 
     /// The latest resourceVersion.

@@ -504,3 +504,70 @@ async fn crd_defaults_pruning_and_validation() {
     assert!(sim.objects("example.com", "widgets").is_empty());
     assert!(sim.metrics().requests(Verb::Create, "widgets.example.com") >= 3);
 }
+
+/// pods/binding assigns a node once (the scheduler's write); pods/eviction deletes unless a
+/// PodDisruptionBudget reports no disruptions allowed (429).
+#[tokio::test]
+async fn pod_binding_and_eviction() {
+    let sim = Simulator::new();
+    let client = sim.client();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "p", "labels": {"app": "db"}},
+        "spec": {"containers": [{"name": "c", "image": "postgres:17"}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let binding = |node: &str| json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": node}});
+    pods.create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n1")).await.unwrap();
+    assert_eq!(pods.get("p").await.unwrap().spec.unwrap().node_name.as_deref(), Some("n1"));
+    let err = pods.create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n2")).await.unwrap_err();
+    assert_eq!(api_err(err).0, 409);
+    // Changing other pod spec fields is forbidden.
+    let err = pods.patch("p", &PatchParams::default(), &Patch::Merge(json!({"spec": {"restartPolicy": "Never"}}))).await.unwrap_err();
+    assert_eq!(api_err(err), (422, "Invalid".to_string()));
+
+    let pdbs: Api<k8s_openapi::api::policy::v1::PodDisruptionBudget> = Api::default_namespaced(client.clone());
+    let pdb = serde_json::from_value(json!({"metadata": {"name": "db"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}}})).unwrap();
+    pdbs.create(&PostParams::default(), &pdb).await.unwrap();
+    pdbs.patch_status("db", &PatchParams::default(), &Patch::Merge(json!({"status": {"disruptionsAllowed": 0, "currentHealthy": 1, "desiredHealthy": 1, "expectedPods": 1}})))
+        .await
+        .unwrap();
+    let err = pods.evict("p", &Default::default()).await.unwrap_err();
+    assert_eq!(api_err(err), (429, "TooManyRequests".to_string()));
+    pdbs.patch_status("db", &PatchParams::default(), &Patch::Merge(json!({"status": {"disruptionsAllowed": 1}}))).await.unwrap();
+    pods.evict("p", &Default::default()).await.unwrap();
+    assert!(pods.get_opt("p").await.unwrap().is_none());
+}
+
+/// Paged lists are consistent snapshots (as etcd serves them): later pages show the state of
+/// the first page's resourceVersion. resourceVersionMatch=Exact lists an older state; both
+/// answer 410 Expired once the version is no longer retained.
+#[tokio::test]
+async fn paged_lists_are_consistent_and_exact_reads_history() {
+    let sim = Simulator::builder().watch_history(20).build();
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    for n in ["a", "b", "c", "d"] {
+        cms.create(&PostParams::default(), &cm(n)).await.unwrap();
+    }
+    let page1 = cms.list(&ListParams::default().limit(2)).await.unwrap();
+    let rv = page1.metadata.resource_version.clone().unwrap();
+    let token = page1.metadata.continue_.clone().unwrap();
+    cms.create(&PostParams::default(), &cm("bb")).await.unwrap();
+    cms.delete("d", &DeleteParams::default()).await.unwrap();
+    cms.patch("c", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "changed"}}))).await.unwrap();
+    let page2 = cms.list(&ListParams::default().limit(10).continue_token(&token)).await.unwrap();
+    let names: Vec<String> = page2.items.iter().map(|c| c.metadata.name.clone().unwrap()).collect();
+    assert_eq!(names, ["c", "d"], "the snapshot of the first page");
+    assert_eq!(page2.items[0].data.as_ref().unwrap()["k"], "v");
+    assert_eq!(page2.metadata.resource_version.as_deref(), Some(rv.as_str()));
+
+    let exact = cms.list(&ListParams::default().at(&rv).matching(kube::api::VersionMatch::Exact)).await.unwrap();
+    assert_eq!(exact.items.len(), 4);
+    let latest = cms.list(&ListParams::default()).await.unwrap();
+    assert_eq!(latest.items.len(), 4, "a, b, bb, c");
+    for i in 0..30 {
+        cms.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": i.to_string()}}))).await.unwrap();
+    }
+    let err = cms.list(&ListParams::default().at(&rv).matching(kube::api::VersionMatch::Exact)).await.unwrap_err();
+    assert_eq!(api_err(err), (410, "Expired".to_string()));
+    let err = cms.list(&ListParams::default().limit(10).continue_token(&token)).await.unwrap_err();
+    assert_eq!(api_err(err), (410, "Expired".to_string()));
+}

@@ -444,20 +444,11 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
             .iter()
             .map(|(m, v, p)| Cause::new("FieldManagerConflict", path_string(p), format!("conflict with \"{m}\" using {v}")))
             .collect();
-        let list: Vec<String> =
-            causes.iter().map(|c| format!("- {}: {}", c.message, c.field)).collect();
-        let mut err = ApiError::conflict(
-            req.group,
-            req.resource,
-            name,
-            &format!("Apply failed with {} conflict{}: {}", conflicts.len(), if conflicts.len() == 1 { "" } else { "s" }, list.join("\n")),
-        );
-        err.message = format!(
-            "Apply failed with {} conflict{}: {}",
-            conflicts.len(),
-            if conflicts.len() == 1 { "" } else { "s" },
-            causes.iter().map(|c| format!("{}: {}", c.message, c.field)).collect::<Vec<_>>().join("\n")
-        );
+        // kube-apiserver's wording: `Apply failed with 1 conflict: conflict with "m" using v1: .data.k`.
+        let list: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.message, c.field)).collect();
+        let plural = if conflicts.len() == 1 { "" } else { "s" };
+        let mut err = ApiError::conflict(req.group, req.resource, name, "");
+        err.message = format!("Apply failed with {} conflict{plural}: {}", conflicts.len(), list.join("\n"));
         err.causes = causes;
         return Err(err);
     }

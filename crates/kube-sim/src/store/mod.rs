@@ -26,21 +26,13 @@
 //!    `resourceVersion` and sends no event.
 //! 8. **Commit**: next `resourceVersion`, stored object, watch event.
 //!
-//! # Deletion and garbage collection
+//! # Deletion
 //!
 //! Deleting an object with finalizers only sets `deletionTimestamp` (and bumps `generation`);
 //! it is removed when an update removes the last finalizer. `propagationPolicy=Foreground`
-//! adds the `foregroundDeletion` finalizer and `Orphan` adds `orphan`. After each write that
-//! can matter, the garbage collector runs to a fixed point, as kube-controller-manager's
-//! would, just without the delay:
-//!
-//! - an object whose owners (by `ownerReferences[].uid`) are all gone is deleted (background);
-//!   dangling references beside a live owner are removed;
-//! - an owner being deleted in the foreground gets its dependents deleted, and loses its
-//!   `foregroundDeletion` finalizer once no dependent with `blockOwnerDeletion: true` is left;
-//! - an owner being deleted with `orphan` has its references removed from its dependents,
-//!   then loses the `orphan` finalizer;
-//! - a namespace being deleted has its objects deleted, then disappears when it is empty.
+//! adds the `foregroundDeletion` finalizer and `Orphan` adds `orphan`; the garbage collector
+//! ([`gc`]) then does the rest after each write that can matter, as kube-controller-manager's
+//! would, just without the delay.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -57,6 +49,8 @@ use crate::patch::{PatchType, json::json_patch, merge::merge_patch, strategic::s
 use crate::registry::{Registry, ResourceKey, ResourceType};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::validation;
+
+pub mod gc;
 
 /// The type of a watch event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -165,6 +159,10 @@ pub struct ListQuery {
     pub limit: Option<usize>,
     /// Continue token from a previous page.
     pub continue_token: Option<String>,
+    /// `resourceVersion` of the request.
+    pub resource_version: Option<String>,
+    /// `resourceVersionMatch=Exact`.
+    pub exact: bool,
 }
 
 /// Tunables of the store.
@@ -363,43 +361,95 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// The objects of a resource as they were at resourceVersion `at`, rebuilt by undoing the
+    /// retained history; 410 Expired when `at` is older than the history.
+    fn snapshot_at(&self, key: &ResourceKey, at: u64) -> ApiResult<Objects> {
+        if at < self.floor {
+            return Err(ApiError::expired(format!("too old resource version: {at} ({})", self.floor + 1)));
+        }
+        let mut objs = self.objects_of(key).cloned().unwrap_or_default();
+        for ev in self.history.iter().rev().take_while(|e| e.rv > at) {
+            if ev.key != *key {
+                continue;
+            }
+            let k = (ev.namespace.clone(), meta_str(&ev.object, "name").to_string());
+            match (&ev.kind, &ev.old) {
+                (EventType::Added, _) => {
+                    objs.remove(&k);
+                }
+                (_, Some(old)) => {
+                    objs.insert(k, old.clone());
+                }
+                (_, None) => {}
+            }
+        }
+        Ok(objs)
+    }
+
     /// List objects at the version of `rt`, with selectors and paging.
+    ///
+    /// Pages are consistent, as with etcd: a continue token carries the resourceVersion of the
+    /// first page, and later pages are served from the state at that version (rebuilt from the
+    /// history; 410 Expired once it is too old). `resourceVersionMatch=Exact` lists the state
+    /// at the given version the same way; any other `resourceVersion` is served the latest state,
+    /// which is never older than requested.
     pub fn list(&self, rt: &ResourceType, ns: Option<&str>, q: &ListQuery) -> ApiResult<Value> {
+        let mut at = self.rv;
         let start: Option<(String, String)> = match &q.continue_token {
             Some(tok) if !tok.is_empty() => {
-                let (_, rest) = tok.split_once(':').ok_or_else(|| ApiError::bad_request("invalid continue token"))?;
+                let (rv, rest) = tok.split_once(':').ok_or_else(|| ApiError::bad_request("invalid continue token"))?;
+                at = rv.parse().map_err(|_| ApiError::bad_request("invalid continue token"))?;
                 let (n, name) = rest.split_once('/').unwrap_or(("", rest));
                 Some((n.to_string(), name.to_string()))
             }
             _ => None,
         };
+        if start.is_none()
+            && q.exact
+            && let Some(rv) = &q.resource_version
+        {
+            at = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?;
+        }
+        let key = rt.storage_key();
+        let snapshot;
+        let objs: Option<&Objects> = if at == self.rv {
+            self.objects_of(&key)
+        } else {
+            snapshot = self.snapshot_at(&key, at).map_err(|e| {
+                if start.is_some() {
+                    ApiError::expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+                } else {
+                    e
+                }
+            })?;
+            Some(&snapshot)
+        };
         let mut items = Vec::new();
-        let mut next = None;
-        if let Some(objs) = self.objects_of(&rt.storage_key()) {
-            for ((o_ns, o_name), obj) in objs {
-                if ns.is_some_and(|n| n != o_ns) {
-                    continue;
-                }
-                if let Some(s) = &start
-                    && (o_ns, o_name) <= (&s.0, &s.1)
-                {
-                    continue;
-                }
-                if !q.labels.matches_object(obj) || !q.fields.matches(obj) {
-                    continue;
-                }
-                if q.limit.is_some_and(|l| l > 0 && items.len() >= l) {
-                    next = Some(format!("{}:{}/{}", self.rv, o_ns, o_name));
-                    break;
-                }
-                items.push(view(obj, rt));
+        let mut more = false;
+        for ((o_ns, o_name), obj) in objs.into_iter().flatten() {
+            if ns.is_some_and(|n| n != o_ns) {
+                continue;
             }
+            if let Some(s) = &start
+                && (o_ns, o_name) <= (&s.0, &s.1)
+            {
+                continue;
+            }
+            if !q.labels.matches_object(obj) || !q.fields.matches(obj) {
+                continue;
+            }
+            if q.limit.is_some_and(|l| l > 0 && items.len() >= l) {
+                more = true;
+                break;
+            }
+            items.push(view(obj, rt));
         }
         // The token points at the last item returned; the next page starts after it.
-        let token = next.and_then(|_| {
-            items.last().map(|last| format!("{}:{}/{}", self.rv, meta_str(last, "namespace"), meta_str(last, "name")))
-        });
-        let mut metadata = json!({"resourceVersion": self.rv.to_string()});
+        let token = items
+            .last()
+            .filter(|_| more)
+            .map(|last| format!("{at}:{}/{}", meta_str(last, "namespace"), meta_str(last, "name")));
+        let mut metadata = json!({"resourceVersion": at.to_string()});
         if let (Some(t), Some(m)) = (token, metadata.as_object_mut()) {
             m.insert("continue".into(), json!(t));
         }
@@ -1014,9 +1064,58 @@ impl Store {
         Some(self.commit(rt, old.clone(), Some(old), EventType::Deleted))
     }
 
+    /// `pods/binding`: assign a pod to a node, as the scheduler does. A pod already bound is a
+    /// 409 Conflict.
+    pub fn bind_pod(&mut self, rt: &ResourceType, ns: &str, name: &str, node: &str, opts: &WriteOptions) -> ApiResult<Value> {
+        let mut pod = self
+            .get_raw(&rt.storage_key(), ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
+        if node.is_empty() {
+            return Err(ApiError::invalid("", "Binding", name, vec![Cause::new("FieldValueRequired", "target.name", "Required value")]));
+        }
+        let current = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default().to_string();
+        if !current.is_empty() {
+            return Err(ApiError::conflict(&rt.group, &rt.plural, name, &format!("pod {name} is already assigned to node \"{current}\"")));
+        }
+        if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("nodeName".into(), json!(node));
+        }
+        self.update(rt, ns, name, pod, Sub::Main, opts)?;
+        Ok(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}))
+    }
+
+    /// `pods/eviction`: delete a pod unless a PodDisruptionBudget selecting it reports
+    /// `status.disruptionsAllowed: 0` (429 TooManyRequests). Budgets without a status (no
+    /// disruption controller running) do not block.
+    pub fn evict_pod(&mut self, rt: &ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> ApiResult<Value> {
+        let pod = self
+            .get_raw(&rt.storage_key(), ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
+        let pdb_key = ResourceKey { group: "policy".into(), plural: "poddisruptionbudgets".into() };
+        let labels = crate::selectors::labels_of(&pod);
+        for pdb in self.objects(&pdb_key, Some(ns)) {
+            let selects = pdb.pointer("/spec/selector").is_some_and(|s| LabelSelector::from_object(s).matches(&labels));
+            let allowed = pdb.pointer("/status/disruptionsAllowed").and_then(Value::as_i64);
+            if selects && allowed.is_some_and(|a| a < 1) {
+                let mut e = ApiError::too_many_requests(10);
+                e.message = format!(
+                    "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget {} needs {} healthy pods",
+                    meta_str(pdb, "name"),
+                    pdb.pointer("/status/desiredHealthy").and_then(Value::as_i64).unwrap_or(0)
+                );
+                e.causes = vec![Cause::new("DisruptionBudget", "", format!("The disruption budget {} is blocking the eviction", meta_str(pdb, "name")))];
+                return Err(e);
+            }
+        }
+        self.delete(rt, ns, name, opts)?;
+        Ok(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}))
+    }
+
     /// Delete every object a list query selects (deletecollection).
     pub fn delete_collection(&mut self, rt: &ResourceType, ns: Option<&str>, q: &ListQuery, opts: &DeleteOptions) -> ApiResult<Value> {
-        let list = self.list(rt, ns, &ListQuery { limit: None, continue_token: None, ..q.clone() })?;
+        let list = self.list(rt, ns, &ListQuery { limit: None, continue_token: None, exact: false, ..q.clone() })?;
         let mut deleted = Vec::new();
         for item in list.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
             let item_ns = meta_str(&item, "namespace").to_string();
@@ -1042,153 +1141,6 @@ impl Store {
         None
     }
 
-    fn all_uids(&self) -> BTreeMap<String, (ResourceKey, String, String)> {
-        let mut out = BTreeMap::new();
-        for (key, objs) in &self.objects {
-            for ((ns, name), obj) in objs {
-                out.insert(meta_str(obj, "uid").to_string(), (key.clone(), ns.clone(), name.clone()));
-            }
-        }
-        out
-    }
-
-    fn type_for(&self, key: &ResourceKey) -> Option<Arc<ResourceType>> {
-        self.registry.storage_type(key)
-    }
-
-    /// Run the garbage collector to a fixed point.
-    pub fn collect_garbage(&mut self) {
-        let mut rounds = 0;
-        while self.gc_dirty && rounds < 1000 {
-            self.gc_dirty = false;
-            rounds += 1;
-            self.gc_round();
-        }
-    }
-
-    fn gc_round(&mut self) {
-        let uids = self.all_uids();
-        let mut dependents: BTreeMap<String, Vec<(ResourceKey, String, String, bool)>> = BTreeMap::new();
-        let mut dangling: Vec<(ResourceKey, String, String, bool)> = Vec::new();
-        let mut deleting_owners: Vec<(ResourceKey, String, String, Vec<String>)> = Vec::new();
-        let mut terminating_namespaces = Vec::new();
-        for (key, objs) in &self.objects {
-            for ((ns, name), obj) in objs {
-                let refs = owner_refs(obj);
-                let live = refs.iter().filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default())).count();
-                if !refs.is_empty() && live < refs.len() {
-                    dangling.push((key.clone(), ns.clone(), name.clone(), live == 0));
-                }
-                for r in &refs {
-                    let uid = r.get("uid").and_then(Value::as_str).unwrap_or_default().to_string();
-                    let block = r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true);
-                    dependents.entry(uid).or_default().push((key.clone(), ns.clone(), name.clone(), block));
-                }
-                let deleting = meta(obj).get("deletionTimestamp").is_some_and(|d| !d.is_null());
-                if deleting {
-                    let f = finalizers(obj);
-                    if f.iter().any(|x| x == "orphan" || x == "foregroundDeletion") {
-                        deleting_owners.push((key.clone(), ns.clone(), name.clone(), f));
-                    }
-                    if key.group.is_empty() && key.plural == "namespaces" {
-                        terminating_namespaces.push(name.clone());
-                    }
-                }
-            }
-        }
-        for (key, ns, name, all_gone) in dangling {
-            let Some(rt) = self.type_for(&key) else { continue };
-            if all_gone {
-                if self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null)) {
-                    let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
-                }
-            } else if let Some(mut obj) = self.get_raw(&key, &ns, &name).cloned() {
-                let refs: Vec<Value> = owner_refs(&obj)
-                    .into_iter()
-                    .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
-                    .collect();
-                meta_mut(&mut obj).insert("ownerReferences".into(), Value::Array(refs));
-                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
-                let _ = self.update(&rt, &ns, &name, obj, Sub::Main, &opts);
-            }
-        }
-        for (key, ns, name, fins) in deleting_owners {
-            let Some(rt) = self.type_for(&key) else { continue };
-            let Some(uid) = self.get_raw(&key, &ns, &name).map(|o| meta_str(o, "uid").to_string()) else { continue };
-            let deps = dependents.get(&uid).cloned().unwrap_or_default();
-            let mut remove = Vec::new();
-            if fins.iter().any(|f| f == "orphan") {
-                for (dk, dns, dname, _) in &deps {
-                    let Some(drt) = self.type_for(dk) else { continue };
-                    if let Some(mut d) = self.get_raw(dk, dns, dname).cloned() {
-                        let refs: Vec<Value> =
-                            owner_refs(&d).into_iter().filter(|r| r.get("uid").and_then(Value::as_str) != Some(&uid)).collect();
-                        let m = meta_mut(&mut d);
-                        if refs.is_empty() {
-                            m.remove("ownerReferences");
-                        } else {
-                            m.insert("ownerReferences".into(), Value::Array(refs));
-                        }
-                        let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
-                        let _ = self.update(&drt, dns, dname, d, Sub::Main, &opts);
-                    }
-                }
-                remove.push("orphan");
-            }
-            if fins.iter().any(|f| f == "foregroundDeletion") {
-                let mut blocking = false;
-                for (dk, dns, dname, block) in &deps {
-                    let Some(drt) = self.type_for(dk) else { continue };
-                    let Some(d) = self.get_raw(dk, dns, dname) else { continue };
-                    if *block {
-                        blocking = true;
-                    }
-                    if meta(d).get("deletionTimestamp").is_none_or(Value::is_null) {
-                        let d_uid = meta_str(d, "uid").to_string();
-                        let policy = if dependents.contains_key(&d_uid) { Propagation::Foreground } else { Propagation::Background };
-                        let _ = self.delete(&drt, dns, dname, &DeleteOptions { propagation: Some(policy), ..DeleteOptions::default() });
-                    }
-                }
-                let still_blocking = blocking
-                    && deps.iter().any(|(dk, dns, dname, block)| *block && self.get_raw(dk, dns, dname).is_some());
-                if !still_blocking {
-                    remove.push("foregroundDeletion");
-                }
-            }
-            if !remove.is_empty()
-                && let Some(mut o) = self.get_raw(&key, &ns, &name).cloned()
-            {
-                let left: Vec<String> = finalizers(&o).into_iter().filter(|f| !remove.contains(&f.as_str())).collect();
-                set_finalizers(&mut o, &left);
-                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
-                let _ = self.update(&rt, &ns, &name, o, Sub::Main, &opts);
-            }
-        }
-        for ns in terminating_namespaces {
-            let mut empty = true;
-            let keys: Vec<ResourceKey> = self.objects.keys().cloned().collect();
-            for key in keys {
-                let Some(rt) = self.type_for(&key) else { continue };
-                if !rt.namespaced {
-                    continue;
-                }
-                let names: Vec<String> = self
-                    .objects_of(&key)
-                    .map(|o| o.keys().filter(|(n, _)| *n == ns).map(|(_, name)| name.clone()).collect())
-                    .unwrap_or_default();
-                for name in names {
-                    empty = false;
-                    let pending = self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
-                    if pending {
-                        let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
-                    }
-                }
-            }
-            if empty && let Some(rt) = self.registry.get("", "v1", "namespaces") {
-                let _ = self.remove_now(&rt, "", &ns);
-            }
-        }
-    }
 }
 
 fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {

@@ -1,0 +1,172 @@
+//! Garbage collection: what kube-controller-manager's garbage collector and namespace
+//! controller do, run synchronously after each write that can matter.
+//!
+//! - An object whose owners (by `ownerReferences[].uid`) are all gone is deleted in the
+//!   background; dangling references beside a live owner are removed.
+//! - An owner being deleted in the foreground (`foregroundDeletion` finalizer) gets its
+//!   dependents deleted (themselves in the foreground when they have dependents), and loses the
+//!   finalizer once no dependent with `blockOwnerDeletion: true` is left.
+//! - An owner being deleted with `orphan` has its references removed from its dependents, then
+//!   loses the `orphan` finalizer.
+//! - A namespace being deleted has its objects deleted, and disappears once it is empty.
+//!
+//! Every change goes through the normal write path, so it gets a resourceVersion, a watch
+//! event and the usual finalizer handling, under the field manager `generic-garbage-collector`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str, owner_refs, set_finalizers};
+use crate::registry::{ResourceKey, ResourceType};
+
+impl Store {
+    fn all_uids(&self) -> BTreeMap<String, (ResourceKey, String, String)> {
+        let mut out = BTreeMap::new();
+        for (key, objs) in &self.objects {
+            for ((ns, name), obj) in objs {
+                out.insert(meta_str(obj, "uid").to_string(), (key.clone(), ns.clone(), name.clone()));
+            }
+        }
+        out
+    }
+
+    fn type_for(&self, key: &ResourceKey) -> Option<Arc<ResourceType>> {
+        self.registry.storage_type(key)
+    }
+
+    /// Run the garbage collector to a fixed point.
+    pub fn collect_garbage(&mut self) {
+        let mut rounds = 0;
+        while self.gc_dirty && rounds < 1000 {
+            self.gc_dirty = false;
+            rounds += 1;
+            self.gc_round();
+        }
+    }
+
+    fn gc_round(&mut self) {
+        let uids = self.all_uids();
+        let mut dependents: BTreeMap<String, Vec<(ResourceKey, String, String, bool)>> = BTreeMap::new();
+        let mut dangling: Vec<(ResourceKey, String, String, bool)> = Vec::new();
+        let mut deleting_owners: Vec<(ResourceKey, String, String, Vec<String>)> = Vec::new();
+        let mut terminating_namespaces = Vec::new();
+        for (key, objs) in &self.objects {
+            for ((ns, name), obj) in objs {
+                let refs = owner_refs(obj);
+                let live = refs.iter().filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default())).count();
+                if !refs.is_empty() && live < refs.len() {
+                    dangling.push((key.clone(), ns.clone(), name.clone(), live == 0));
+                }
+                for r in &refs {
+                    let uid = r.get("uid").and_then(Value::as_str).unwrap_or_default().to_string();
+                    let block = r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true);
+                    dependents.entry(uid).or_default().push((key.clone(), ns.clone(), name.clone(), block));
+                }
+                let deleting = meta(obj).get("deletionTimestamp").is_some_and(|d| !d.is_null());
+                if deleting {
+                    let f = finalizers(obj);
+                    if f.iter().any(|x| x == "orphan" || x == "foregroundDeletion") {
+                        deleting_owners.push((key.clone(), ns.clone(), name.clone(), f));
+                    }
+                    if key.group.is_empty() && key.plural == "namespaces" {
+                        terminating_namespaces.push(name.clone());
+                    }
+                }
+            }
+        }
+        for (key, ns, name, all_gone) in dangling {
+            let Some(rt) = self.type_for(&key) else { continue };
+            if all_gone {
+                if self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null)) {
+                    let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
+                }
+            } else if let Some(mut obj) = self.get_raw(&key, &ns, &name).cloned() {
+                let refs: Vec<Value> = owner_refs(&obj)
+                    .into_iter()
+                    .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
+                    .collect();
+                meta_mut(&mut obj).insert("ownerReferences".into(), Value::Array(refs));
+                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                let _ = self.update(&rt, &ns, &name, obj, Sub::Main, &opts);
+            }
+        }
+        for (key, ns, name, fins) in deleting_owners {
+            let Some(rt) = self.type_for(&key) else { continue };
+            let Some(uid) = self.get_raw(&key, &ns, &name).map(|o| meta_str(o, "uid").to_string()) else { continue };
+            let deps = dependents.get(&uid).cloned().unwrap_or_default();
+            let mut remove = Vec::new();
+            if fins.iter().any(|f| f == "orphan") {
+                for (dk, dns, dname, _) in &deps {
+                    let Some(drt) = self.type_for(dk) else { continue };
+                    if let Some(mut d) = self.get_raw(dk, dns, dname).cloned() {
+                        let refs: Vec<Value> =
+                            owner_refs(&d).into_iter().filter(|r| r.get("uid").and_then(Value::as_str) != Some(&uid)).collect();
+                        let m = meta_mut(&mut d);
+                        if refs.is_empty() {
+                            m.remove("ownerReferences");
+                        } else {
+                            m.insert("ownerReferences".into(), Value::Array(refs));
+                        }
+                        let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                        let _ = self.update(&drt, dns, dname, d, Sub::Main, &opts);
+                    }
+                }
+                remove.push("orphan");
+            }
+            if fins.iter().any(|f| f == "foregroundDeletion") {
+                let mut blocking = false;
+                for (dk, dns, dname, block) in &deps {
+                    let Some(drt) = self.type_for(dk) else { continue };
+                    let Some(d) = self.get_raw(dk, dns, dname) else { continue };
+                    if *block {
+                        blocking = true;
+                    }
+                    if meta(d).get("deletionTimestamp").is_none_or(Value::is_null) {
+                        let d_uid = meta_str(d, "uid").to_string();
+                        let policy = if dependents.contains_key(&d_uid) { Propagation::Foreground } else { Propagation::Background };
+                        let _ = self.delete(&drt, dns, dname, &DeleteOptions { propagation: Some(policy), ..DeleteOptions::default() });
+                    }
+                }
+                let still_blocking = blocking
+                    && deps.iter().any(|(dk, dns, dname, block)| *block && self.get_raw(dk, dns, dname).is_some());
+                if !still_blocking {
+                    remove.push("foregroundDeletion");
+                }
+            }
+            if !remove.is_empty()
+                && let Some(mut o) = self.get_raw(&key, &ns, &name).cloned()
+            {
+                let left: Vec<String> = finalizers(&o).into_iter().filter(|f| !remove.contains(&f.as_str())).collect();
+                set_finalizers(&mut o, &left);
+                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                let _ = self.update(&rt, &ns, &name, o, Sub::Main, &opts);
+            }
+        }
+        for ns in terminating_namespaces {
+            let mut empty = true;
+            let keys: Vec<ResourceKey> = self.objects.keys().cloned().collect();
+            for key in keys {
+                let Some(rt) = self.type_for(&key) else { continue };
+                if !rt.namespaced {
+                    continue;
+                }
+                let names: Vec<String> = self
+                    .objects_of(&key)
+                    .map(|o| o.keys().filter(|(n, _)| *n == ns).map(|(_, name)| name.clone()).collect())
+                    .unwrap_or_default();
+                for name in names {
+                    empty = false;
+                    let pending = self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
+                    if pending {
+                        let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
+                    }
+                }
+            }
+            if empty && let Some(rt) = self.registry.get("", "v1", "namespaces") {
+                let _ = self.remove_now(&rt, "", &ns);
+            }
+        }
+    }
+}
