@@ -124,6 +124,32 @@ async fn deployment_of_three_converges_available_in_virtual_time() {
         assert!(status.pod_ip.is_some());
         assert!(p.spec.unwrap().node_name.is_some());
     }
+    // kubectl describe: the controllers, the scheduler and the kubelet recorded what they did.
+    let events = Api::<k8s_openapi::api::core::v1::Event>::default_namespaced(client.clone())
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items;
+    let reasons: std::collections::BTreeSet<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.involved_object.kind.clone().unwrap_or_default(),
+                e.reason.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for (kind, reason) in [
+        ("Deployment", "ScalingReplicaSet"),
+        ("ReplicaSet", "SuccessfulCreate"),
+        ("Pod", "Scheduled"),
+        ("Pod", "Started"),
+    ] {
+        assert!(
+            reasons.contains(&(kind.to_string(), reason.to_string())),
+            "{kind} {reason} in {reasons:?}"
+        );
+    }
     assert!(handle.errors().is_empty(), "{:?}", handle.errors());
 }
 

@@ -9,7 +9,10 @@
 //! A status is only written when it would change something: [`status_patch`] merges the desired
 //! status into the current one and compares, so a converged cluster sees no writes.
 
-use super::snapshot::{Kind, ObjectKey};
+use super::{
+    event::EventRecord,
+    snapshot::{Kind, ObjectKey},
+};
 use k8s_openapi::{
     api::{
         apps::v1::ReplicaSet,
@@ -89,6 +92,8 @@ pub enum Action {
         /// The JSON merge patch, `{"status": ...}`.
         patch: Value,
     },
+    /// Record an Event.
+    Event(Box<EventRecord>),
     /// Bind a pod to a node (`POST pods/<name>/binding`), as the scheduler does.
     Bind {
         /// The pod's namespace and name.
@@ -115,6 +120,7 @@ impl Action {
         match self {
             Self::Create(o) => o.kind(),
             Self::Bind { .. } => Kind::Pod,
+            Self::Event(_) => Kind::Event,
             Self::Patch { kind, .. } | Self::PatchStatus { kind, .. } | Self::Delete { kind, .. } => *kind,
         }
     }
@@ -125,6 +131,7 @@ impl Action {
         match self {
             Self::Create(o) => o.key(),
             Self::Bind { key, .. } => key.clone(),
+            Self::Event(e) => ObjectKey::new(&e.namespace, &e.name),
             Self::Patch { key, .. } | Self::PatchStatus { key, .. } | Self::Delete { key, .. } => key.clone(),
         }
     }
@@ -143,6 +150,11 @@ impl Step {
     /// Adds an action.
     pub fn push(&mut self, action: Action) {
         self.actions.push(action);
+    }
+
+    /// Records an Event.
+    pub fn event(&mut self, record: EventRecord) {
+        self.actions.push(Action::Event(Box::new(record)));
     }
 
     /// Asks to be woken at `at` (keeps the earliest of all requests).

@@ -135,6 +135,7 @@ pub struct WorkloadConfig {
     pvc_bind_after: Duration,
     helm_release_ready_after: Duration,
     success_criteria_met: bool,
+    events: bool,
     epoch: Timestamp,
 }
 
@@ -159,6 +160,7 @@ impl Default for WorkloadConfig {
             pvc_bind_after: Duration::ZERO,
             helm_release_ready_after: Duration::from_secs(3),
             success_criteria_met: true,
+            events: true,
             epoch: Timestamp::from_second(DEFAULT_EPOCH_SECONDS).unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
@@ -306,6 +308,19 @@ impl WorkloadConfig {
     pub fn success_criteria_met(mut self, on: bool) -> Self {
         self.success_criteria_met = on;
         self
+    }
+
+    /// Whether the controllers record Events (default `true`).
+    #[must_use]
+    pub fn events(mut self, on: bool) -> Self {
+        self.events = on;
+        self
+    }
+
+    /// Whether Events are recorded.
+    #[must_use]
+    pub fn records_events(&self) -> bool {
+        self.events
     }
 
     /// The wall time the virtual clock reads when the controllers are created (default

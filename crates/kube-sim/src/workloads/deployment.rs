@@ -46,6 +46,7 @@ use super::{
     config::WorkloadConfig,
     controller::Controller,
     error::Result,
+    event::{EventRecord, EventType},
     pod::is_terminating,
     rng::template_hash,
     rollout::deployment_fenceposts,
@@ -238,10 +239,11 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
                                 "NewReplicaSetCreated",
                                 format!("Created new replica set \"{name}\""),
                             ));
+                            step.push(action);
+                            scaling_event_record(&mut step, d, &name, 0, replicas);
                             planned.insert(name.clone(), replicas);
                             new_name = Some(name);
                             new_revision = Some(max_old_revision + 1);
-                            step.push(action);
                         }
                         None => return Ok(collision(key, d, collision_count)),
                     }
@@ -262,11 +264,14 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
                             "NewReplicaSetCreated",
                             format!("Created new replica set \"{name}\""),
                         ));
+                        step.push(action);
+                        if initial > 0 {
+                            scaling_event_record(&mut step, d, &name, 0, initial);
+                        }
                         planned.insert(name.clone(), initial);
                         new_name = Some(name);
                         new_revision = Some(max_old_revision + 1);
                         scaled_up = initial > 0;
-                        step.push(action);
                     }
                     None => return Ok(collision(key, d, collision_count)),
                 }
@@ -309,6 +314,9 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
             && (annotation(&rs.metadata, DESIRED_REPLICAS) != Some(replicas.to_string().as_str())
                 || annotation(&rs.metadata, MAX_REPLICAS)
                     != Some((replicas + fp.max_surge).to_string().as_str()));
+        if target != spec_replicas(rs) {
+            scaling_event_record(&mut step, d, &name, spec_replicas(rs), target);
+        }
         if target != spec_replicas(rs) || stale_annotation {
             step.push(Action::Patch {
                 kind: Kind::ReplicaSet,
@@ -376,6 +384,18 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
     step.actions
         .extend(status_patch(Kind::Deployment, key, d.status.as_ref(), &status));
     Ok(step)
+}
+
+/// The Deployment controller's `ScalingReplicaSet` event.
+fn scaling_event_record(step: &mut Step, d: &Deployment, rs: &str, from: i32, to: i32) {
+    let direction = if to > from { "up" } else { "down" };
+    step.event(EventRecord::about(
+        d,
+        EventType::Normal,
+        "ScalingReplicaSet",
+        format!("Scaled {direction} replica set {rs} from {from} to {to}"),
+        "deployment-controller",
+    ));
 }
 
 /// A ReplicaSet name is taken by an object that is not this template's: count a collision, which

@@ -16,6 +16,7 @@ use super::{
     action::{Action, NewObject, Step, status_patch},
     config::WorkloadConfig,
     controller::Controller,
+    event::{EventRecord, EventType},
     pod::{FAILED, SUCCEEDED, is_active, is_ready, phase},
     replicaset::pod_from_template,
     rng::SplitMix64,
@@ -30,6 +31,9 @@ use k8s_openapi::{
     jiff::Timestamp,
 };
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The component name on this controller's Events.
+const COMPONENT: &str = "job-controller";
 
 /// The Job controller. Holds the seeded generator for pod names.
 #[derive(Clone, Debug)]
@@ -174,6 +178,50 @@ impl Controller for JobController {
                     step.push(Action::Create(NewObject::Pod(Box::new(pod))));
                 }
                 status.active = Some(want.max(have));
+            }
+            let records: Vec<EventRecord> = step
+                .actions
+                .iter()
+                .filter_map(|a| match a {
+                    Action::Create(NewObject::Pod(p))
+                        if p.metadata
+                            .owner_references
+                            .as_ref()
+                            .is_some_and(|o| o.iter().any(|o| o.uid == uid)) =>
+                    {
+                        let message =
+                            format!("Created pod: {}", p.metadata.name.as_deref().unwrap_or_default());
+                        Some(EventRecord::about(
+                            job,
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            message,
+                            COMPONENT,
+                        ))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for record in records {
+                step.event(record);
+            }
+            if done {
+                step.event(EventRecord::about(
+                    job,
+                    EventType::Normal,
+                    "Completed",
+                    "Job completed",
+                    COMPONENT,
+                ));
+            } else if gave_up {
+                let message = "Job has reached the specified backoff limit";
+                step.event(EventRecord::about(
+                    job,
+                    EventType::Warning,
+                    "BackoffLimitExceeded",
+                    message,
+                    COMPONENT,
+                ));
             }
             let status: JobStatus = status;
             step.actions

@@ -49,7 +49,7 @@
 //! # Not simulated
 //!
 //! PersistentVolume objects (claims get a generated `volumeName` only), ControllerRevision
-//! objects (StatefulSet revisions are names computed from the template), Events, DaemonSets,
+//! objects (StatefulSet revisions are names computed from the template), Event series, DaemonSets,
 //! CronJobs, HorizontalPodAutoscalers, probes (readiness is a configured delay), resource-based
 //! scheduling, taints and tolerations (other than skipping lost nodes), adoption of orphaned
 //! ReplicaSets or pods by label, and rendering the chart of a HelmRelease.
@@ -123,6 +123,7 @@ pub mod controller;
 pub mod deployment;
 pub mod endpoints;
 pub mod error;
+pub mod event;
 pub mod faults;
 pub mod helmrelease;
 pub mod job;
@@ -141,6 +142,7 @@ pub use clock::Clock;
 pub use config::{Match, WorkloadConfig};
 pub use controller::Controller;
 pub use error::{Error, Result};
+pub use event::{EventRecord, EventType};
 pub use faults::{FaultRule, PodFault};
 pub use runtime::{WorkloadControl, WorkloadHandle, spawn};
 pub use snapshot::{Kind, ObjectKey, Snapshot};

@@ -36,6 +36,7 @@ use super::{
     clock::{ceil_secs, plus, plus_secs},
     config::WorkloadConfig,
     controller::Controller,
+    event::{EventRecord, EventType},
     faults::PodFault,
     rng,
     snapshot::{Kind, ObjectKey, Snapshot},
@@ -702,6 +703,88 @@ pub fn unschedulable_reason(
     None
 }
 
+/// The component name on the scheduler's Events.
+const SCHEDULER: &str = "default-scheduler";
+/// The component name on the kubelet's Events.
+const KUBELET: &str = "kubelet";
+
+fn state_name(cs: &ContainerStatus) -> String {
+    match cs.state.as_ref() {
+        Some(ContainerState { running: Some(_), .. }) => "running".into(),
+        Some(ContainerState {
+            terminated: Some(_), ..
+        }) => "terminated".into(),
+        Some(ContainerState { waiting: Some(w), .. }) => {
+            format!("waiting:{}", w.reason.as_deref().unwrap_or_default())
+        }
+        _ => String::new(),
+    }
+}
+
+/// The kubelet's Events for the change from the pod's current status to `desired`: a container
+/// that starts (`Pulled`, `Created`, `Started`), crashes into back-off (`BackOff`), or fails to
+/// pull (`Failed`, then `BackOff`).
+fn kubelet_events(pod: &Pod, desired: &PodStatus) -> Vec<EventRecord> {
+    let current: BTreeMap<String, (String, i32)> = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| (c.name.clone(), (state_name(c), c.restart_count)))
+        .collect();
+    let mut out = Vec::new();
+    let mut push = |type_, reason: &str, message: String| {
+        out.push(EventRecord::about(pod, type_, reason, message, KUBELET));
+    };
+    for cs in desired.container_statuses.iter().flatten() {
+        let now = state_name(cs);
+        let before = current.get(&cs.name);
+        if before.is_some_and(|(state, restarts)| *state == now && *restarts == cs.restart_count) {
+            continue;
+        }
+        let (name, image) = (&cs.name, &cs.image);
+        match now.as_str() {
+            "running" => {
+                if cs.restart_count == 0 {
+                    push(
+                        EventType::Normal,
+                        "Pulled",
+                        format!("Container image \"{image}\" already present on machine"),
+                    );
+                }
+                push(EventType::Normal, "Created", format!("Created container: {name}"));
+                push(EventType::Normal, "Started", format!("Started container {name}"));
+            }
+            "waiting:CrashLoopBackOff" => push(
+                EventType::Warning,
+                "BackOff",
+                format!(
+                    "Back-off restarting failed container {name} in pod {}",
+                    pod.metadata.name.as_deref().unwrap_or_default()
+                ),
+            ),
+            "waiting:ErrImagePull" => {
+                push(
+                    EventType::Warning,
+                    "Failed",
+                    format!("Failed to pull image \"{image}\": not found"),
+                );
+                push(EventType::Warning, "Failed", "Error: ErrImagePull".into());
+            }
+            "waiting:ImagePullBackOff" => {
+                push(
+                    EventType::Normal,
+                    "BackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The scheduler and kubelet stand-in. It remembers when it first saw each pod terminating, so
 /// the shutdown delay runs from then.
 #[derive(Clone, Debug, Default)]
@@ -769,6 +852,18 @@ impl Controller for PodController {
                 if config.faults(pod).contains(&PodFault::StuckTerminating) {
                     continue;
                 }
+                if !self.terminating_since.contains_key(&id) {
+                    for c in pod.spec.iter().flat_map(|s| s.containers.iter()) {
+                        let message = format!("Stopping container {}", c.name);
+                        step.event(EventRecord::about(
+                            pod,
+                            EventType::Normal,
+                            "Killing",
+                            message,
+                            KUBELET,
+                        ));
+                    }
+                }
                 let since = *self.terminating_since.entry(id).or_insert(now);
                 let due = plus(since, config.shutdown_delay(pod));
                 if now >= due {
@@ -804,8 +899,25 @@ impl Controller for PodController {
                         qos_class: Some(qos_class(pod).into()),
                         ..PodStatus::default()
                     };
-                    step.actions
-                        .extend(status_patch(Kind::Pod, key, pod.status.as_ref(), &desired));
+                    if let Some(patch) = status_patch(Kind::Pod, key, pod.status.as_ref(), &desired) {
+                        step.push(patch);
+                        let newly = condition(pod, "PodScheduled").is_none_or(|c| c.status != "False");
+                        if newly {
+                            let message = desired
+                                .conditions
+                                .iter()
+                                .flatten()
+                                .find_map(|c| c.message.clone())
+                                .unwrap_or_default();
+                            step.event(EventRecord::about(
+                                pod,
+                                EventType::Warning,
+                                "FailedScheduling",
+                                message,
+                                SCHEDULER,
+                            ));
+                        }
+                    }
                     continue;
                 }
                 // Least loaded node; ties go to the first in the configured order.
@@ -821,6 +933,14 @@ impl Controller for PodController {
                     key: key.clone(),
                     node: chosen.clone(),
                 });
+                let message = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);
+                step.event(EventRecord::about(
+                    pod,
+                    EventType::Normal,
+                    "Scheduled",
+                    message,
+                    SCHEDULER,
+                ));
                 let mut bound = pod.clone();
                 if let Some(spec) = bound.spec.as_mut() {
                     spec.node_name = Some(chosen);
@@ -837,8 +957,12 @@ impl Controller for PodController {
                 .and_then(|s| s.start_time.as_ref())
                 .map_or(now, |t| t.0);
             let (status, next) = pod_status(pod, config, t0, now);
-            step.actions
-                .extend(status_patch(Kind::Pod, key, pod.status.as_ref(), &status));
+            if let Some(patch) = status_patch(Kind::Pod, key, pod.status.as_ref(), &status) {
+                step.push(patch);
+                for record in kubelet_events(pod, &status) {
+                    step.event(record);
+                }
+            }
             step.wake_opt(next);
         }
         self.terminating_since.retain(|id, _| seen.contains(id));
@@ -1011,6 +1135,31 @@ mod tests {
         let step = c.step(&w.snap, &config, w.now);
         assert!(step.actions.is_empty(), "{:?}", step.actions);
         assert_eq!(w.log.len(), before);
+    }
+
+    #[test]
+    fn p12_kubelet_records_events_on_container_transitions() {
+        // kubelet Events: Pulled/Created/Started when a container starts, BackOff (Warning) when
+        // it crashes into back-off; nothing when nothing changed.
+        let config = WorkloadConfig::new().fault_for(Match::image("bad"), PodFault::CrashLoop);
+        let mut p = scheduled(pod("a", "bad"));
+        let reasons = |p: &Pod, s: &PodStatus| {
+            kubelet_events(p, s)
+                .into_iter()
+                .map(|e| e.reason)
+                .collect::<Vec<_>>()
+        };
+        let (running, _) = pod_status(&p, &config, at(0), at(1));
+        assert_eq!(reasons(&p, &running), vec!["Pulled", "Created", "Started"]);
+        p.status = Some(running.clone());
+        assert!(reasons(&p, &running).is_empty());
+        let (backoff, _) = pod_status(&p, &config, at(0), at(3));
+        let events = kubelet_events(&p, &backoff);
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].reason.as_str(), events[0].type_),
+            ("BackOff", EventType::Warning)
+        );
     }
 
     #[test]

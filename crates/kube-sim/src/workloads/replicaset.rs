@@ -15,6 +15,7 @@ use super::{
     action::{Action, NewObject, Step, status_patch},
     config::WorkloadConfig,
     controller::Controller,
+    event::{EventRecord, EventType},
     pod::{available_at, is_active, is_available, is_ready, phase, ready_since, restarts},
     rng::SplitMix64,
     snapshot::{Kind, ObjectKey, Snapshot, controller_reference},
@@ -28,6 +29,9 @@ use k8s_openapi::{
     jiff::Timestamp,
 };
 use std::{cmp::Reverse, collections::BTreeSet};
+
+/// The component name on this controller's Events.
+const COMPONENT: &str = "replicaset-controller";
 
 /// The ReplicaSet controller. Holds the seeded generator for pod names.
 #[derive(Clone, Debug)]
@@ -83,6 +87,14 @@ impl Controller for ReplicaSetController {
                             controller_reference(rs),
                         );
                         step.push(Action::Create(NewObject::Pod(Box::new(pod))));
+                        let message = format!("Created pod: {name}");
+                        step.event(EventRecord::about(
+                            rs,
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            message,
+                            COMPONENT,
+                        ));
                     }
                 } else if active.len() > desired {
                     for pod in deletion_order(&active).into_iter().take(active.len() - desired) {
@@ -91,6 +103,17 @@ impl Controller for ReplicaSetController {
                             key: ObjectKey::of(pod),
                             grace_period_seconds: None,
                         });
+                        let message = format!(
+                            "Deleted pod: {}",
+                            pod.metadata.name.as_deref().unwrap_or_default()
+                        );
+                        step.event(EventRecord::about(
+                            rs,
+                            EventType::Normal,
+                            "SuccessfulDelete",
+                            message,
+                            COMPONENT,
+                        ));
                     }
                 }
             }

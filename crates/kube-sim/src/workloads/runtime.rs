@@ -29,6 +29,7 @@ use super::{
     deployment::DeploymentController,
     endpoints::EndpointsController,
     error::{Error, Result},
+    event::EventRecord,
     helmrelease::{HelmReleaseController, helm_release_resource},
     job::JobController,
     node::NodeController,
@@ -43,9 +44,13 @@ use k8s_openapi::{
     api::{
         apps::v1::{Deployment, ReplicaSet, StatefulSet},
         batch::v1::Job,
-        core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod, Service},
+        core::v1::{
+            Endpoints, Event as CoreEvent, EventSource, Node, ObjectReference, PersistentVolumeClaim, Pod,
+            Service,
+        },
         discovery::v1::EndpointSlice,
     },
+    apimachinery::pkg::apis::meta::v1::Time,
     jiff::Timestamp,
 };
 use kube::{
@@ -57,7 +62,10 @@ use serde::de::DeserializeOwned;
 use std::{
     collections::{BTreeMap, BTreeSet},
     fmt::Debug,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 use tokio::{sync::Notify, task::JoinHandle};
@@ -79,6 +87,7 @@ struct Shared {
     config: WorkloadConfig,
     errors: Mutex<Vec<String>>,
     writes: Mutex<Vec<String>>,
+    events: AtomicU64,
 }
 
 impl Shared {
@@ -119,6 +128,7 @@ impl Shared {
         let verb = match action {
             Action::Create(_) => "create",
             Action::Bind { .. } => "bind",
+            Action::Event(_) => "event",
             Action::Patch { .. } => "patch",
             Action::PatchStatus { .. } => "patch-status",
             Action::Delete { .. } => "delete",
@@ -242,6 +252,7 @@ impl WorkloadHandle {
             config,
             errors: Mutex::new(Vec::new()),
             writes: Mutex::new(Vec::new()),
+            events: AtomicU64::new(0),
         });
         Self {
             tasks: Vec::new(),
@@ -584,6 +595,7 @@ fn is_status(e: &kube::Error, code: u16) -> bool {
 
 async fn apply(client: &Client, shared: &Shared, action: Action) -> Result<()> {
     match action {
+        Action::Event(record) => record_event(client, shared, &record).await,
         Action::Bind { key, node } => bind(client, shared, &key, &node).await,
         Action::Create(object) => {
             let key = object.key();
@@ -663,6 +675,8 @@ async fn write(client: &Client, shared: &Shared, kind: Kind, key: &ObjectKey, w:
             write_to(Api::namespaced(c, ns), shared, key, w, |s| &mut s.endpoint_slices).await
         }
         Kind::Node => write_to(Api::all(c), shared, key, w, |s| &mut s.nodes).await,
+        // Events are only ever created.
+        Kind::Event => Ok(()),
     };
     let verb = match w {
         Write::Patch(_, false) => "patch",
@@ -675,6 +689,63 @@ async fn write(client: &Client, shared: &Shared, kind: Kind, key: &ObjectKey, w:
             Ok(())
         }
         r => r.map_err(|e| api_error(verb, kind, key, e)),
+    }
+}
+
+/// Creates a `v1` Event for `record`, named `<object>.<counter>` (a counter, not a random suffix,
+/// so that runs are reproducible).
+async fn record_event(client: &Client, shared: &Shared, record: &EventRecord) -> Result<()> {
+    if !shared.config.records_events() {
+        return Ok(());
+    }
+    let n = shared.events.fetch_add(1, Ordering::Relaxed);
+    let now = Time(shared.clock.now());
+    let namespace = if record.namespace.is_empty() {
+        "default"
+    } else {
+        record.namespace.as_str()
+    };
+    let event = CoreEvent {
+        metadata: kube::api::ObjectMeta {
+            name: Some(format!("{}.{:016x}", record.name, n)),
+            namespace: Some(namespace.into()),
+            ..Default::default()
+        },
+        involved_object: ObjectReference {
+            api_version: Some(record.api_version.clone()),
+            kind: Some(record.kind.clone()),
+            name: Some(record.name.clone()),
+            namespace: (!record.namespace.is_empty()).then(|| record.namespace.clone()),
+            uid: record.uid.clone(),
+            ..ObjectReference::default()
+        },
+        reason: Some(record.reason.clone()),
+        message: Some(record.message.clone()),
+        type_: Some(record.type_.as_str().into()),
+        source: Some(EventSource {
+            component: Some(record.component.into()),
+            host: None,
+        }),
+        reporting_component: Some(record.component.into()),
+        reporting_instance: Some("kube-sim".into()),
+        first_timestamp: Some(now.clone()),
+        last_timestamp: Some(now),
+        count: Some(1),
+        ..CoreEvent::default()
+    };
+    let api: Api<CoreEvent> = Api::namespaced(client.clone(), namespace);
+    let pp = PostParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PostParams::default()
+    };
+    match api.create(&pp, &event).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(api_error(
+            "create",
+            Kind::Event,
+            &ObjectKey::new(namespace, &record.name),
+            e,
+        )),
     }
 }
 

@@ -83,6 +83,8 @@ pub enum Kind {
     EndpointSlice,
     /// `v1` Node (cluster-scoped).
     Node,
+    /// `v1` Event (written, never watched).
+    Event,
 }
 
 impl Kind {
@@ -101,6 +103,7 @@ impl Kind {
             Self::Endpoints => "Endpoints",
             Self::EndpointSlice => "EndpointSlice",
             Self::Node => "Node",
+            Self::Event => "Event",
         }
     }
 }

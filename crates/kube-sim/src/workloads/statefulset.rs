@@ -38,6 +38,7 @@ use super::{
     action::{Action, NewObject, Step, status_patch},
     config::WorkloadConfig,
     controller::Controller,
+    event::{EventRecord, EventType},
     pod::{FAILED, RUNNING, SUCCEEDED, available_at, is_available, is_ready, is_terminating, phase},
     replicaset::pod_from_template,
     rng::template_hash,
@@ -231,6 +232,47 @@ pub fn stateful_set_step(key: &ObjectKey, sts: &StatefulSet, snapshot: &Snapshot
                 });
             }
         }
+    }
+
+    // The statefulset-controller's events for what this pass does.
+    let records: Vec<EventRecord> = step
+        .actions
+        .iter()
+        .filter_map(|a| {
+            let (reason, message) = match a {
+                Action::Create(NewObject::Pod(p)) => (
+                    "SuccessfulCreate",
+                    format!(
+                        "create Pod {} in StatefulSet {name} successful",
+                        p.metadata.name.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Action::Create(NewObject::PersistentVolumeClaim(c)) => (
+                    "SuccessfulCreate",
+                    format!(
+                        "create Claim {} in StatefulSet {name} success",
+                        c.metadata.name.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Action::Delete {
+                    kind: Kind::Pod, key, ..
+                } => (
+                    "SuccessfulDelete",
+                    format!("delete Pod {} in StatefulSet {name} successful", key.name),
+                ),
+                _ => return None,
+            };
+            Some(EventRecord::about(
+                sts,
+                EventType::Normal,
+                reason,
+                message,
+                "statefulset-controller",
+            ))
+        })
+        .collect();
+    for record in records {
+        step.event(record);
     }
 
     let (status, next) = stateful_set_status(sts, &pods, &current_rev, &update_rev, now);

@@ -91,6 +91,7 @@ impl World {
         let verb = match action {
             Action::Create(_) => "create",
             Action::Bind { .. } => "bind",
+            Action::Event(_) => "event",
             Action::Patch { .. } => "patch",
             Action::PatchStatus { .. } => "status",
             Action::Delete { .. } => "delete",
@@ -124,6 +125,7 @@ impl World {
                     self.snap.nodes.insert(key, *c);
                 }
             },
+            Action::Event(_) => {}
             Action::Bind { key, node } => {
                 if let Some(spec) = self.snap.pods.get_mut(key).and_then(|p| p.spec.as_mut()) {
                     spec.node_name = Some(node.clone());
@@ -144,6 +146,7 @@ impl World {
                     Kind::Endpoints => patch_map(&mut s.endpoints, key, patch, status, rv),
                     Kind::EndpointSlice => patch_map(&mut s.endpoint_slices, key, patch, status, rv),
                     Kind::Node => patch_map(&mut s.nodes, key, patch, status, rv),
+                    Kind::Event => {}
                 }
             }
             Action::Delete {
@@ -185,6 +188,7 @@ impl World {
             Kind::Endpoints => self.snap.endpoints.remove(key).and_then(|o| o.metadata.uid),
             Kind::EndpointSlice => self.snap.endpoint_slices.remove(key).and_then(|o| o.metadata.uid),
             Kind::Node => self.snap.nodes.remove(key).and_then(|o| o.metadata.uid),
+            Kind::Event => None,
         };
         // Background garbage collection of dependents.
         let Some(uid) = uid else { return };
