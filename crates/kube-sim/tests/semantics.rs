@@ -498,8 +498,17 @@ async fn crd_defaults_pruning_and_validation() {
     let err = widgets.patch("w1", &PatchParams::default(), &Patch::Strategic(json!({"spec": {"size": "large"}}))).await.unwrap_err();
     assert_eq!(api_err(err).0, 415);
 
-    // Deleting the CRD removes its objects and stops serving.
+    // Deleting the CRD deletes its objects first; a finalizer on one holds the CRD, and no new
+    // objects may be created meanwhile.
+    widgets.patch("w1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/keep"]}}))).await.unwrap();
     crds.delete("widgets.example.com", &DeleteParams::default()).await.unwrap();
+    assert!(widgets.get("w1").await.unwrap().metadata.deletion_timestamp.is_some());
+    assert!(crds.get("widgets.example.com").await.unwrap().metadata.deletion_timestamp.is_some());
+    let late: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "late"}, "spec": {"size": "small"}})).unwrap();
+    assert_eq!(api_err(widgets.create(&PostParams::default(), &late).await.unwrap_err()).0, 405);
+    widgets.patch("w1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await.unwrap();
+    assert!(crds.get_opt("widgets.example.com").await.unwrap().is_none(), "the CRD goes with its last object");
     assert_eq!(api_err(widgets.get("w1").await.unwrap_err()).0, 404);
     assert!(sim.objects("example.com", "widgets").is_empty());
     assert!(sim.metrics().requests(Verb::Create, "widgets.example.com") >= 3);

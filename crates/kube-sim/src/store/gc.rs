@@ -9,6 +9,9 @@
 //! - An owner being deleted with `orphan` has its references removed from its dependents, then
 //!   loses the `orphan` finalizer.
 //! - A namespace being deleted has its objects deleted, and disappears once it is empty.
+//! - A CustomResourceDefinition being deleted has its custom resources deleted (their own
+//!   finalizers still hold them), and loses its `customresourcecleanup` finalizer once none is
+//!   left; only then does the server stop serving the resource.
 //!
 //! Every change goes through the normal write path, so it gets a resourceVersion, a watch
 //! event and the usual finalizer handling, under the field manager `generic-garbage-collector`.
@@ -18,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str, owner_refs, set_finalizers};
+use super::{CRD_CLEANUP, DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str, owner_refs, set_finalizers};
 use crate::registry::{ResourceKey, ResourceType};
 
 impl Store {
@@ -144,6 +147,9 @@ impl Store {
                 let _ = self.update(&rt, &ns, &name, o, Sub::Main, &opts);
             }
         }
+        for (_, _, name, fins) in deleting_owners_crd(self) {
+            self.clean_crd(&name, &fins);
+        }
         for ns in terminating_namespaces {
             let mut empty = true;
             let keys: Vec<ResourceKey> = self.objects.keys().cloned().collect();
@@ -169,4 +175,43 @@ impl Store {
             }
         }
     }
+
+    fn clean_crd(&mut self, crd_name: &str, fins: &[String]) {
+        let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
+        let Some(crd) = self.get_raw(&key, "", crd_name).cloned() else { return };
+        let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default().to_string();
+        let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or_default().to_string();
+        let cr_key = ResourceKey { group, plural };
+        let mut left = false;
+        if let Some(rt) = self.type_for(&cr_key) {
+            let names: Vec<(String, String)> = self.objects.get(&cr_key).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+            for (ns, name) in names {
+                left = true;
+                let pending = self.get_raw(&cr_key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
+                if pending {
+                    let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
+                }
+            }
+            left = left && self.objects.get(&cr_key).is_some_and(|o| !o.is_empty());
+        }
+        if !left && let Some(crd_rt) = self.type_for(&key) {
+            let mut c = crd;
+            let rest: Vec<String> = fins.iter().filter(|f| *f != CRD_CLEANUP).cloned().collect();
+            set_finalizers(&mut c, &rest);
+            let opts = WriteOptions { manager: "apiextensions-controller".into(), ..WriteOptions::default() };
+            let _ = self.update(&crd_rt, "", crd_name, c, Sub::Main, &opts);
+        }
+    }
+}
+
+/// Terminating CRDs still holding the cleanup finalizer: (key, namespace, name, finalizers).
+fn deleting_owners_crd(store: &Store) -> Vec<(ResourceKey, String, String, Vec<String>)> {
+    let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
+    store
+        .objects(&key, None)
+        .into_iter()
+        .filter(|c| meta(c).get("deletionTimestamp").is_some_and(|d| !d.is_null()))
+        .map(|c| (key.clone(), String::new(), meta_str(c, "name").to_string(), finalizers(c)))
+        .filter(|(_, _, _, f)| f.iter().any(|x| x == CRD_CLEANUP))
+        .collect()
 }

@@ -185,6 +185,9 @@ impl Default for StoreOptions {
 
 type Objects = BTreeMap<(String, String), Value>;
 
+/// The finalizer the apiextensions server puts on a deleted CRD until its objects are gone.
+pub const CRD_CLEANUP: &str = "customresourcecleanup.apiextensions.k8s.io";
+
 /// The in-memory object store.
 #[derive(Debug)]
 pub struct Store {
@@ -456,6 +459,12 @@ impl Store {
         Ok(json!({"apiVersion": rt.api_version(), "kind": rt.list_kind(), "metadata": metadata, "items": items}))
     }
 
+    fn crd_terminating(&self, group: &str, plural: &str) -> bool {
+        let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
+        self.get_raw(&key, "", &format!("{plural}.{group}"))
+            .is_some_and(|c| meta(c).get("deletionTimestamp").is_some_and(|d| !d.is_null()))
+    }
+
     fn namespace_check(&self, rt: &ResourceType, ns: &str) -> ApiResult<()> {
         if !rt.namespaced {
             return Ok(());
@@ -634,6 +643,12 @@ impl Store {
             ));
         }
         self.namespace_check(rt, ns)?;
+        if rt.crd.is_some() && self.crd_terminating(&rt.group, &rt.plural) {
+            return Err(ApiError::method_not_allowed(format!(
+                "create not allowed while custom resource definition is terminating: {}",
+                rt.qualified()
+            )));
+        }
         let ns_key = if rt.namespaced { ns } else { "" };
         if self.get_raw(&rt.storage_key(), ns_key, &name).is_some() {
             return Err(ApiError::already_exists(&rt.group, &rt.plural, &name));
@@ -1011,6 +1026,10 @@ impl Store {
             }
             Some(Propagation::Orphan) if !fins.iter().any(|f| f == "orphan") => fins.push("orphan".into()),
             _ => {}
+        }
+        // A CRD waits for its custom resources (and their finalizers) before it goes.
+        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" && !fins.iter().any(|f| f == CRD_CLEANUP) {
+            fins.push(CRD_CLEANUP.into());
         }
         let is_namespace = rt.group.is_empty() && rt.plural == "namespaces";
         let graceful_pod = self.options.graceful_pod_deletion
