@@ -169,11 +169,9 @@ pub fn deployment_step(key: &ObjectKey, d: &Deployment, snapshot: &Snapshot, now
                 patch: json!({ "metadata": { "annotations": { REVISION: rev.to_string() } } }),
             });
         }
-        let has_progressing = d
-            .status
-            .as_ref()
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_.as_deref() == Some("Progressing")));
+        let has_progressing = read_conditions(d.status.as_ref())
+            .iter()
+            .any(|c| c.type_ == "Progressing");
         if !has_progressing {
             event = Some(("FoundNewReplicaSet", format!("Found new replica set \"{name}\"")));
         }
@@ -615,18 +613,15 @@ fn deployment_status(
     let available = sum(&|rs| rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0));
     let updated = new_rs.map_or(0, |rs| rs.status.as_ref().map_or(0, |s| s.replicas));
     let total: i32 = planned.values().sum();
-    let mut status = DeploymentStatus {
-        observed_generation: d.metadata.generation,
-        replicas: Some(actual),
-        updated_replicas: Some(updated),
-        ready_replicas: Some(ready),
-        available_replicas: Some(available),
-        unavailable_replicas: Some((total - available).max(0)),
-        collision_count: previous.collision_count,
-        conditions: previous.conditions.clone(),
-        terminating_replicas: previous.terminating_replicas,
-    };
-    let mut conditions = previous.conditions.clone().unwrap_or_default();
+    // Field by field on a copy, so fields other versions of the type have are kept.
+    let mut status = previous.clone();
+    status.observed_generation = d.metadata.generation;
+    status.replicas = Some(actual);
+    status.updated_replicas = Some(updated);
+    status.ready_replicas = Some(ready);
+    status.available_replicas = Some(available);
+    status.unavailable_replicas = Some((total - available).max(0));
+    let mut conditions = read_conditions(Some(&previous));
     if available >= replicas - max_unavailable {
         set_condition(
             &mut conditions,
@@ -648,10 +643,7 @@ fn deployment_status(
             false,
         );
     }
-    let current = conditions
-        .iter()
-        .find(|c| c.type_.as_deref() == Some("Progressing"))
-        .cloned();
+    let current = conditions.iter().find(|c| c.type_ == "Progressing").cloned();
     let current_reason = current.as_ref().and_then(|c| c.reason.clone());
     let rs_name = new_name.unwrap_or_default();
     if paused {
@@ -727,7 +719,7 @@ fn deployment_status(
             );
         }
     }
-    status.conditions = Some(conditions);
+    status.conditions = write_conditions(&conditions);
     status
 }
 
@@ -744,9 +736,9 @@ pub fn progress_made(old: &DeploymentStatus, new: &DeploymentStatus) -> bool {
         || v(new.available_replicas) > v(old.available_replicas)
 }
 
-fn progress_deadline_from(d: &Deployment, progressing: Option<&DeploymentCondition>) -> Option<Timestamp> {
+fn progress_deadline_from(d: &Deployment, progressing: Option<&Condition>) -> Option<Timestamp> {
     let c = progressing?;
-    if c.status.as_deref() != Some("True") || c.reason.as_deref() == Some("NewReplicaSetAvailable") {
+    if c.status != "True" || c.reason.as_deref() == Some("NewReplicaSetAvailable") {
         return None;
     }
     let seconds = d.spec.progress_deadline_seconds.unwrap_or(600);
@@ -759,19 +751,49 @@ fn progress_deadline(d: &Deployment, status: &DeploymentStatus) -> Option<Timest
     if d.spec.paused == Some(true) {
         return None;
     }
-    let c = status
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_.as_deref() == Some("Progressing"))?;
+    let conditions = read_conditions(Some(status));
+    let c = conditions.iter().find(|c| c.type_ == "Progressing")?;
     progress_deadline_from(d, Some(c)).map(|t| plus_secs(t, 1))
+}
+
+/// A Deployment condition as this controller handles it. k8s-openapi's `DeploymentCondition`
+/// changed shape across Kubernetes versions (its fields became optional in 1.37) while the JSON
+/// did not, so conditions are converted through JSON and the library builds against any version.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Condition {
+    #[serde(rename = "type")]
+    type_: String,
+    status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_update_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_transition_time: Option<Time>,
+}
+
+fn read_conditions(status: Option<&DeploymentStatus>) -> Vec<Condition> {
+    status
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| serde_json::to_value(c).ok())
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+fn write_conditions(conditions: &[Condition]) -> Option<Vec<DeploymentCondition>> {
+    serde_json::to_value(conditions)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
 }
 
 /// Sets a condition the way the Deployment controller does: unchanged if status and reason are
 /// the same (unless `refresh`), `lastTransitionTime` kept while the status stays, and the
 /// condition moved to the end of the list.
 fn set_condition(
-    conditions: &mut Vec<DeploymentCondition>,
+    conditions: &mut Vec<Condition>,
     type_: &str,
     status: &str,
     reason: &str,
@@ -779,25 +801,22 @@ fn set_condition(
     now: Timestamp,
     refresh: bool,
 ) {
-    let existing = conditions
-        .iter()
-        .find(|c| c.type_.as_deref() == Some(type_))
-        .cloned();
+    let existing = conditions.iter().find(|c| c.type_ == type_).cloned();
     if let Some(e) = &existing
-        && e.status.as_deref() == Some(status)
+        && e.status == status
         && e.reason.as_deref() == Some(reason)
         && !refresh
     {
         return;
     }
     let transition = match &existing {
-        Some(e) if e.status.as_deref() == Some(status) => e.last_transition_time.clone(),
+        Some(e) if e.status == status => e.last_transition_time.clone(),
         _ => Some(Time(now)),
     };
-    conditions.retain(|c| c.type_.as_deref() != Some(type_));
-    conditions.push(DeploymentCondition {
-        type_: Some(type_.into()),
-        status: Some(status.into()),
+    conditions.retain(|c| c.type_ != type_);
+    conditions.push(Condition {
+        type_: type_.into(),
+        status: status.into(),
         reason: Some(reason.into()),
         message: Some(message.into()),
         last_update_time: Some(Time(now)),
