@@ -47,7 +47,6 @@ use super::{
     controller::Controller,
     error::Result,
     event::{EventRecord, EventType},
-    pod::is_terminating,
     rng::template_hash,
     rollout::deployment_fenceposts,
     snapshot::{Kind, ObjectKey, Snapshot, annotation, controller_reference, label},
@@ -822,16 +821,6 @@ fn set_condition(
         last_update_time: Some(Time(now)),
         last_transition_time: transition,
     });
-}
-
-/// Whether any pod of `rs` is still terminating.
-#[must_use]
-pub fn has_terminating_pods(snapshot: &Snapshot, rs: &ReplicaSet) -> bool {
-    let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
-    rs.metadata
-        .uid
-        .as_deref()
-        .is_some_and(|u| snapshot.pods_controlled_by(namespace, u).any(is_terminating))
 }
 
 #[cfg(test)]
