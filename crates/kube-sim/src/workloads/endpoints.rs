@@ -7,7 +7,8 @@
 //!
 //! - the `Endpoints` object of the same name has one subset: `addresses` (Ready pods) and
 //!   `notReadyAddresses` (the others), sorted by IP, each with `nodeName` and a `targetRef` to
-//!   the pod, and the Service's ports resolved against the pods (a named `targetPort` is looked
+//!   the pod (and `hostname` for a pod whose `subdomain` is the Service, as StatefulSet pods
+//!   behind their governing Service), and the Service's ports resolved against the pods (a named `targetPort` is looked
 //!   up among the containers' ports; a missing `targetPort` means `port`);
 //! - one `EndpointSlice` named `<service>-<5 characters>`, labelled `kubernetes.io/service-name`
 //!   and `endpointslice.kubernetes.io/managed-by`, owned by the Service, with one endpoint per pod
@@ -120,7 +121,16 @@ fn target_ref(pod: &Pod) -> ObjectReference {
     }
 }
 
-fn address(pod: &Pod) -> EndpointAddress {
+/// The pod's DNS hostname within `svc`: its `hostname` when its `subdomain` names the Service (a
+/// StatefulSet pod behind its governing Service gets `<pod>.<service>` records).
+fn hostname(svc: &Service, pod: &Pod) -> Option<String> {
+    let spec = pod.spec.as_ref()?;
+    (spec.subdomain.is_some() && spec.subdomain == svc.metadata.name)
+        .then(|| spec.hostname.clone())
+        .flatten()
+}
+
+fn address(svc: &Service, pod: &Pod) -> EndpointAddress {
     EndpointAddress {
         ip: pod
             .status
@@ -129,7 +139,7 @@ fn address(pod: &Pod) -> EndpointAddress {
             .unwrap_or_default(),
         node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
         target_ref: Some(target_ref(pod)),
-        hostname: None,
+        hostname: hostname(svc, pod),
     }
 }
 
@@ -151,8 +161,8 @@ pub fn endpoint_subsets(svc: &Service, pods: &[&Pod]) -> Option<Vec<EndpointSubs
         })
         .collect();
     Some(vec![EndpointSubset {
-        addresses: non_empty(ready.into_iter().map(address).collect()),
-        not_ready_addresses: non_empty(not_ready.into_iter().map(address).collect()),
+        addresses: non_empty(ready.into_iter().map(|p| address(svc, p)).collect()),
+        not_ready_addresses: non_empty(not_ready.into_iter().map(|p| address(svc, p)).collect()),
         ports: (!ports.is_empty()).then_some(ports),
     }])
 }
@@ -176,6 +186,7 @@ fn slice_body(svc: &Service, pods: &[&Pod]) -> (Vec<Endpoint>, Vec<SlicePort>) {
                 }),
                 node_name: p.spec.as_ref().and_then(|s| s.node_name.clone()),
                 target_ref: Some(target_ref(p)),
+                hostname: hostname(svc, p),
                 ..Endpoint::default()
             }
         })
@@ -363,5 +374,33 @@ mod tests {
         let writes = w.log.len();
         w.run_for(600, &mut [&mut pods, &mut eps], &config, &mut |_| {});
         assert_eq!(w.log.len(), writes, "unchanged endpoints are not rewritten");
+    }
+
+    #[test]
+    fn e02_pods_in_the_services_subdomain_get_hostnames() {
+        // Endpoints controller: a pod whose subdomain is the Service publishes its hostname (the
+        // DNS records of StatefulSet pods behind their governing Service).
+        let mut p = pod("db-0", "db");
+        let spec = p.spec.as_mut().unwrap();
+        spec.hostname = Some("db-0".into());
+        spec.subdomain = Some("db".into());
+        p.status = Some(k8s_openapi::api::core::v1::PodStatus {
+            pod_ip: Some("10.244.0.9".into()),
+            ..Default::default()
+        });
+        let svc = |name: &str| Service {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("default".into()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(ServiceSpec::default()),
+            status: None,
+        };
+        let subsets = endpoint_subsets(&svc("db"), &[&p]).unwrap();
+        let address = &subsets[0].not_ready_addresses.as_ref().unwrap()[0];
+        assert_eq!(address.hostname.as_deref(), Some("db-0"));
+        let subsets = endpoint_subsets(&svc("other"), &[&p]).unwrap();
+        assert_eq!(subsets[0].not_ready_addresses.as_ref().unwrap()[0].hostname, None);
     }
 }

@@ -1,6 +1,8 @@
 //! The Job controller: runs pods until enough of them succeed, then marks the Job complete.
 //!
-//! A Job keeps `min(parallelism, completions - succeeded)` pods active (both default to 1),
+//! A Job keeps `min(parallelism, completions - succeeded)` pods active (both default to 1; a
+//! Job without `completions` is a work queue: `parallelism` pods, done when one has succeeded and
+//! the rest have finished),
 //! named `<job>-<5 characters>` and labelled `batch.kubernetes.io/job-name`, `job-name`,
 //! `batch.kubernetes.io/controller-uid` and `controller-uid`. Its pods run for the configured
 //! time and succeed (see [`pod`](super::pod)); a crash-looping pod with `restartPolicy: Never`
@@ -116,8 +118,11 @@ impl Controller for JobController {
             let succeeded = count(&|p| phase(p) == SUCCEEDED);
             let failed = count(&|p| phase(p) == FAILED);
             let active: Vec<&Pod> = pods.iter().copied().filter(|p| is_active(p)).collect();
-            let completions = spec.completions.unwrap_or(1).max(0);
             let parallelism = spec.parallelism.unwrap_or(1).max(0);
+            // Without `completions` (a work queue) the Job runs `parallelism` pods and is done
+            // once one has succeeded and none is still running.
+            let work_queue = spec.completions.is_none();
+            let completions = spec.completions.unwrap_or(1).max(0);
             let backoff_limit = spec.backoff_limit.unwrap_or(6).max(0);
             let mut status = job.status.clone().unwrap_or_default();
             status.start_time = status.start_time.or(Some(Time(now)));
@@ -125,7 +130,11 @@ impl Controller for JobController {
             status.failed = Some(failed);
             status.ready = Some(i32::try_from(active.iter().filter(|p| is_ready(p)).count()).unwrap_or(0));
             let mut conditions = status.conditions.clone().unwrap_or_default();
-            let done = succeeded >= completions;
+            let done = if work_queue {
+                succeeded >= 1 && active.is_empty()
+            } else {
+                succeeded >= completions
+            };
             let gave_up = !done && failed > backoff_limit;
             if done || gave_up {
                 for p in &active {
@@ -151,7 +160,11 @@ impl Controller for JobController {
                 }
                 status.conditions = Some(conditions);
             } else {
-                let want = parallelism.min(completions - succeeded).max(0);
+                let want = if work_queue {
+                    if succeeded > 0 { 0 } else { parallelism }
+                } else {
+                    parallelism.min(completions - succeeded).max(0)
+                };
                 let have = i32::try_from(active.len()).unwrap_or(i32::MAX);
                 for _ in have..want {
                     let name = loop {
@@ -321,6 +334,18 @@ mod tests {
             Some(3),
             "backoffLimit 2: the third failure ends it"
         );
+    }
+
+    #[test]
+    fn j04_work_queue_job_runs_parallel_pods_and_completes_when_they_finish() {
+        // No completions: parallelism pods run; the Job completes once one succeeded and none runs.
+        let config = WorkloadConfig::new().run_for(Duration::from_secs(5));
+        let mut j = job("queue", 1, 2, "busybox");
+        j.spec.as_mut().unwrap().completions = None;
+        let (w, j) = run(&config, j, 60);
+        assert_eq!(w.snap.pods.len(), 2);
+        assert_eq!(j.status.clone().unwrap().succeeded, Some(2));
+        assert!(has(&j, "Complete", "CompletionsReached"));
     }
 
     #[test]
