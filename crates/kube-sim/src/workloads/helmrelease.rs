@@ -9,8 +9,9 @@
 //! (reason `Progressing`) with `status.lastAttemptedGeneration`; after the configured delay
 //! ([`WorkloadConfig::helm_release_ready_after`], or the object's
 //! [`ANNOTATION_READY_AFTER`]) it writes `Ready=True`
-//! with reason `ReconciliationSucceeded`, `Released=True` (`InstallSucceeded`),
-//! `observedGeneration` and `lastAttemptedRevision`. With the annotation
+//! with reason `ReconciliationSucceeded`, `Released=True` (`InstallSucceeded`, or
+//! `UpgradeSucceeded` for a later generation), `observedGeneration`, `lastAttemptedRevision`,
+//! `lastAppliedRevision` and `history` (the Helm release revisions, newest first). With the annotation
 //! [`ANNOTATION_FAULT`] set to `install-failure` it writes
 //! `Ready=False` with reason `InstallFailed` instead. The Helm chart is not rendered: no
 //! objects are created.
@@ -129,28 +130,64 @@ pub fn helm_release_status(
         .pointer("/spec/releaseName")
         .and_then(Value::as_str)
         .map_or_else(|| hr.metadata.name.clone().unwrap_or_default(), str::to_string);
+    // The Helm release revision: one more than the last deployed one (in `status.history`).
+    let last = status
+        .pointer("/history/0/version")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let (action, reason) = if last == 0 {
+        ("install", "Install")
+    } else {
+        ("upgrade", "Upgrade")
+    };
     let desired = if annotation(&hr.metadata, ANNOTATION_FAULT) == Some("install-failure") {
         let message =
-            format!("Helm install failed for release {namespace}/{release} with chart {chart}@{version}");
+            format!("Helm {action} failed for release {namespace}/{release} with chart {chart}@{version}");
+        let failed = format!("{reason}Failed");
         json!({
             "observedGeneration": generation,
             "lastAttemptedRevision": version,
             "conditions": [
-                condition("Ready", "False", "InstallFailed", &message, now, generation),
-                condition("Released", "False", "InstallFailed", &message, now, generation),
+                condition("Ready", "False", &failed, &message, now, generation),
+                condition("Released", "False", &failed, &message, now, generation),
             ],
         })
     } else {
+        let revision = last + 1;
         let message = format!(
-            "Helm install succeeded for release {namespace}/{release}.v1 with chart {chart}@{version}"
+            "Helm {action} succeeded for release {namespace}/{release}.v{revision} with chart {chart}@{version}"
         );
+        let succeeded = format!("{reason}Succeeded");
+        let mut history = vec![json!({
+            "name": release,
+            "namespace": namespace,
+            "version": revision,
+            "chartName": chart,
+            "chartVersion": version,
+            "status": "deployed",
+            "firstDeployed": Time(now),
+            "lastDeployed": Time(now),
+        })];
+        // Flux keeps the last few releases, newest first; earlier ones are superseded.
+        for old in status
+            .get("history")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .take(4)
+        {
+            let mut old = old.clone();
+            old["status"] = json!("superseded");
+            history.push(old);
+        }
         json!({
             "observedGeneration": generation,
             "lastAttemptedRevision": version,
             "lastAppliedRevision": version,
+            "history": history,
             "conditions": [
                 condition("Ready", "True", "ReconciliationSucceeded", &message, now, generation),
-                condition("Released", "True", "InstallSucceeded", &message, now, generation),
+                condition("Released", "True", &succeeded, &message, now, generation),
             ],
         })
     };
@@ -224,5 +261,25 @@ mod tests {
         let writes = w.log.len();
         w.run_for(600, &mut [&mut c], &config, &mut |_| {});
         assert_eq!(w.log.len(), writes, "a Ready release is not rewritten");
+
+        // A spec change is a new generation: reconciling again, then an upgrade to revision 2.
+        w.apply(&crate::workloads::Action::Patch {
+            kind: Kind::HelmRelease,
+            key: ObjectKey::new("flux-system", "milvus"),
+            patch: json!({ "spec": { "chart": { "spec": { "version": "4.2.1" } } } }),
+        });
+        w.run_for(1, &mut [&mut c], &config, &mut |_| {});
+        assert_eq!(ready(&w, "milvus"), ("Unknown".into(), "Progressing".into()));
+        w.run_for(20, &mut [&mut c], &config, &mut |_| {});
+        assert_eq!(
+            ready(&w, "milvus"),
+            ("True".into(), "ReconciliationSucceeded".into())
+        );
+        let status = &w.snap.helm_releases[&ObjectKey::new("flux-system", "milvus")].data["status"];
+        assert_eq!(status["observedGeneration"], 2);
+        assert_eq!(status["history"][0]["version"], 2);
+        assert_eq!(status["history"][1]["status"], "superseded");
+        let released = find(status, "Released").unwrap();
+        assert_eq!(released["reason"], "UpgradeSucceeded");
     }
 }
