@@ -268,3 +268,45 @@ async fn service_endpoints_and_nodes_are_maintained() {
     assert_eq!(ready(&nodes.get("sim-node-1").await.unwrap()), "Unknown");
     assert!(handle.errors().is_empty(), "{:?}", handle.errors());
 }
+
+#[tokio::test(start_paused = true)]
+async fn workloads_run_as_a_simulator_background_controller() {
+    // The wiring the Simulator offers: the controllers run on their own client, registered with
+    // SimulatorBuilder::controller, and a WorkloadControl kept aside triggers node loss.
+    use kube_sim::workloads::WorkloadHandle;
+    let workloads = WorkloadHandle::new(WorkloadConfig::new().seed(9).nodes(["a", "b"]));
+    let control = workloads.control();
+    let sim = Simulator::builder()
+        .graceful_pod_deletion(true)
+        .controller("workloads", move |client| workloads.run(client))
+        .build();
+    let client = sim.client();
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(&PostParams::default(), &deployment("web", 2, "nginx:1"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        api.get("web").await.unwrap().status.unwrap().available_replicas,
+        Some(2)
+    );
+    assert_eq!(sim.running_controllers(), vec!["workloads".to_string()]);
+
+    control.lose_node("a");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let nodes: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.spec.unwrap().node_name.unwrap_or_default())
+        .collect();
+    assert_eq!(nodes, vec!["b".to_string(), "b".to_string()]);
+    assert_eq!(
+        api.get("web").await.unwrap().status.unwrap().available_replicas,
+        Some(2)
+    );
+    assert!(control.errors().is_empty(), "{:?}", control.errors());
+}
