@@ -16,15 +16,21 @@ use kube_sim::Simulator;
 use serde_json::json;
 
 fn requests(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (sim, cms, bulk) = rt.block_on(async {
         let sim = Simulator::new();
         let client = sim.client();
         let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
         let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        ns.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "bulk"}})).unwrap())
-            .await
-            .unwrap();
+        ns.create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "bulk"}})).unwrap(),
+        )
+        .await
+        .unwrap();
         let bulk: Api<ConfigMap> = Api::namespaced(client, "bulk");
         for i in 0..1000 {
             let cm: ConfigMap = serde_json::from_value(json!({
@@ -34,7 +40,8 @@ fn requests(c: &mut Criterion) {
             .unwrap();
             bulk.create(&PostParams::default(), &cm).await.unwrap();
         }
-        let one: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "one"}, "data": {"k": "v"}})).unwrap();
+        let one: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": "one"}, "data": {"k": "v"}})).unwrap();
         cms.create(&PostParams::default(), &one).await.unwrap();
         (sim, cms, bulk)
     });
@@ -57,7 +64,12 @@ fn requests(c: &mut Criterion) {
                 "metadata": {"name": "applied", "labels": {"app": "bench"}},
                 "data": {"counter": n.to_string(), "static": "value"}
             });
-            rt.block_on(cms.patch("applied", &PatchParams::apply("bench").force(), &Patch::Apply(&body))).unwrap()
+            rt.block_on(cms.patch(
+                "applied",
+                &PatchParams::apply("bench").force(),
+                &Patch::Apply(&body),
+            ))
+            .unwrap()
         })
     });
     group.finish();

@@ -20,7 +20,10 @@ pub struct Clock {
 impl Clock {
     /// A clock that reads `epoch` now and advances with tokio time.
     pub fn new(epoch: Timestamp) -> Self {
-        Self { start: Instant::now(), epoch }
+        Self {
+            start: Instant::now(),
+            epoch,
+        }
     }
 
     /// Time elapsed since the simulator started.
@@ -41,7 +44,11 @@ impl Clock {
 
     /// The time `secs` seconds from now, RFC 3339.
     pub fn later_rfc3339(&self, secs: i64) -> String {
-        format_time(self.now().checked_add(SignedDuration::from_secs(secs)).unwrap_or(self.now()))
+        format_time(
+            self.now()
+                .checked_add(SignedDuration::from_secs(secs))
+                .unwrap_or(self.now()),
+        )
     }
 }
 

@@ -70,10 +70,18 @@ pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
         causes.push(Cause::new("FieldValueRequired", "spec.group", "Required value"));
     }
     if plural.is_empty() {
-        causes.push(Cause::new("FieldValueRequired", "spec.names.plural", "Required value"));
+        causes.push(Cause::new(
+            "FieldValueRequired",
+            "spec.names.plural",
+            "Required value",
+        ));
     }
     if kind.is_empty() {
-        causes.push(Cause::new("FieldValueRequired", "spec.names.kind", "Required value"));
+        causes.push(Cause::new(
+            "FieldValueRequired",
+            "spec.names.kind",
+            "Required value",
+        ));
     }
     if !group.is_empty() && !plural.is_empty() && name != format!("{plural}.{group}") {
         causes.push(Cause::new(
@@ -89,13 +97,28 @@ pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
             format!("Unsupported value: \"{scope}\": supported values: \"Cluster\", \"Namespaced\""),
         ));
     }
-    let versions = crd.pointer("/spec/versions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let versions = crd
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if versions.is_empty() {
-        causes.push(Cause::new("FieldValueRequired", "spec.versions", "Required value: must have exactly one version marked as storage version"));
+        causes.push(Cause::new(
+            "FieldValueRequired",
+            "spec.versions",
+            "Required value: must have exactly one version marked as storage version",
+        ));
     }
-    let storage_count = versions.iter().filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true)).count();
+    let storage_count = versions
+        .iter()
+        .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+        .count();
     if !versions.is_empty() && storage_count != 1 {
-        causes.push(Cause::new("FieldValueInvalid", "spec.versions", "Invalid value: must have exactly one version marked as storage version"));
+        causes.push(Cause::new(
+            "FieldValueInvalid",
+            "spec.versions",
+            "Invalid value: must have exactly one version marked as storage version",
+        ));
     }
     if !causes.is_empty() {
         return Err(crd_invalid(name, causes));
@@ -111,11 +134,17 @@ pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
             .unwrap_or_default()
     };
     let mut out = Vec::new();
-    for v in versions.iter().filter(|v| v.get("served").and_then(Value::as_bool) != Some(false)) {
+    for v in versions
+        .iter()
+        .filter(|v| v.get("served").and_then(Value::as_bool) != Some(false))
+    {
         let scale = v.pointer("/subresources/scale").map(|sc| ScalePaths {
             spec_replicas: s(sc, "/specReplicasPath").to_string(),
             status_replicas: s(sc, "/statusReplicasPath").to_string(),
-            label_selector: sc.get("labelSelectorPath").and_then(Value::as_str).map(String::from),
+            label_selector: sc
+                .get("labelSelectorPath")
+                .and_then(Value::as_str)
+                .map(String::from),
         });
         let printer_columns = v
             .get("additionalPrinterColumns")
@@ -168,9 +197,7 @@ pub fn crd_status(crd: &Value, now: &str) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let cond = |t: &str, reason: &str, msg: &str| {
-        json!({"type": t, "status": "True", "lastTransitionTime": now, "reason": reason, "message": msg})
-    };
+    let cond = |t: &str, reason: &str, msg: &str| json!({"type": t, "status": "True", "lastTransitionTime": now, "reason": reason, "message": msg});
     json!({
         "acceptedNames": names,
         "storedVersions": stored,
@@ -182,7 +209,10 @@ pub fn crd_status(crd: &Value, now: &str) -> Value {
 }
 
 fn preserves(schema: &Value) -> bool {
-    schema.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
+    schema
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
 }
 
 /// Drop members the schema does not know, then apply `default`s. `root` is true for the
@@ -199,8 +229,14 @@ fn prune_at(v: &mut Value, schema: &Value, root: bool, path: &str, pruned: &mut 
         Value::Object(m) => {
             let props = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties").filter(|a| a.is_object());
-            let embedded = root || schema.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true);
-            let is_object = props.is_some() || additional.is_some() || schema.get("type").and_then(Value::as_str) == Some("object");
+            let embedded = root
+                || schema
+                    .get("x-kubernetes-embedded-resource")
+                    .and_then(Value::as_bool)
+                    == Some(true);
+            let is_object = props.is_some()
+                || additional.is_some()
+                || schema.get("type").and_then(Value::as_str) == Some("object");
             if !preserves(schema) && is_object {
                 m.retain(|k, _| {
                     let keep = props.is_some_and(|p| p.contains_key(k))
@@ -288,7 +324,10 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
             causes.push(Cause::new(
                 "FieldValueTypeInvalid",
                 path,
-                format!("Invalid value: {}: {path} in body must be of type {ty}: \"{actual}\"", short(v)),
+                format!(
+                    "Invalid value: {}: {path} in body must be of type {ty}: \"{actual}\"",
+                    short(v)
+                ),
             ));
             return;
         }
@@ -296,7 +335,10 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
         causes.push(Cause::new(
             "FieldValueTypeInvalid",
             path,
-            format!("Invalid value: {}: {path} in body must be of type integer or string", short(v)),
+            format!(
+                "Invalid value: {}: {path} in body must be of type integer or string",
+                short(v)
+            ),
         ));
         return;
     }
@@ -314,12 +356,20 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
         if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
             && n < min
         {
-            causes.push(Cause::new("FieldValueInvalid", path, format!("Invalid value: {v}: {path} in body should be greater than or equal to {min}")));
+            causes.push(Cause::new(
+                "FieldValueInvalid",
+                path,
+                format!("Invalid value: {v}: {path} in body should be greater than or equal to {min}"),
+            ));
         }
         if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
             && n > max
         {
-            causes.push(Cause::new("FieldValueInvalid", path, format!("Invalid value: {v}: {path} in body should be less than or equal to {max}")));
+            causes.push(Cause::new(
+                "FieldValueInvalid",
+                path,
+                format!("Invalid value: {v}: {path} in body should be less than or equal to {max}"),
+            ));
         }
     }
     if let Some(text) = v.as_str() {
@@ -327,12 +377,20 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
         if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
             && len < min
         {
-            causes.push(Cause::new("FieldValueInvalid", path, format!("Invalid value: {v}: {path} in body should be at least {min} chars long")));
+            causes.push(Cause::new(
+                "FieldValueInvalid",
+                path,
+                format!("Invalid value: {v}: {path} in body should be at least {min} chars long"),
+            ));
         }
         if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
             && len > max
         {
-            causes.push(Cause::new("FieldValueTooLong", path, format!("Too long: may not be more than {max} bytes")));
+            causes.push(Cause::new(
+                "FieldValueTooLong",
+                path,
+                format!("Too long: may not be more than {max} bytes"),
+            ));
         }
     }
     match v {
@@ -359,12 +417,23 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
             if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
                 && (items.len() as u64) < min
             {
-                causes.push(Cause::new("FieldValueInvalid", path, format!("Invalid value: {}: {path} in body should have at least {min} items", items.len())));
+                causes.push(Cause::new(
+                    "FieldValueInvalid",
+                    path,
+                    format!(
+                        "Invalid value: {}: {path} in body should have at least {min} items",
+                        items.len()
+                    ),
+                ));
             }
             if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
                 && (items.len() as u64) > max
             {
-                causes.push(Cause::new("FieldValueTooMany", path, format!("Too many: {}: must have at most {max} items", items.len())));
+                causes.push(Cause::new(
+                    "FieldValueTooMany",
+                    path,
+                    format!("Too many: {}: must have at most {max} items", items.len()),
+                ));
             }
             if let Some(is) = schema.get("items") {
                 for (i, item) in items.iter().enumerate() {
@@ -377,7 +446,11 @@ pub fn validate(v: &Value, schema: &Value, path: &str, causes: &mut Vec<Cause>) 
 }
 
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_string() } else { format!("{path}.{field}") }
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 /// Prune, default and validate a custom resource against its version's schema. With
@@ -388,7 +461,14 @@ pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str, st
     let pruned = prune_and_default(obj, schema, true);
     if strict && !pruned.is_empty() {
         let fields: Vec<String> = pruned.iter().map(|p| format!("unknown field \"{p}\"")).collect();
-        let version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+        let version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         return Err(ApiError::bad_request(format!(
             "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
             fields.join(", ")
@@ -399,6 +479,10 @@ pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str, st
     if causes.is_empty() {
         return Ok(());
     }
-    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     Err(ApiError::invalid(group, kind, &name, causes))
 }

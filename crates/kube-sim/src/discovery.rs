@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 use crate::registry::{Registry, ResourceType};
 
 /// The content type of aggregated discovery answers.
-pub const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// The Kubernetes version the simulator reports.
 pub fn version() -> Value {
@@ -40,11 +41,23 @@ pub fn version() -> Value {
 
 fn verbs(rt: &ResourceType) -> Vec<&'static str> {
     let _ = rt;
-    vec!["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+    vec![
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ]
 }
 
 fn types_in<'a>(reg: &'a Registry, group: &str, version: &str) -> Vec<&'a ResourceType> {
-    reg.all().filter(|t| t.group == group && t.version == version).map(AsRef::as_ref).collect()
+    reg.all()
+        .filter(|t| t.group == group && t.version == version)
+        .map(AsRef::as_ref)
+        .collect()
 }
 
 /// `APIVersions` for `/api`.
@@ -57,7 +70,10 @@ pub fn core_versions() -> Value {
 }
 
 fn group_entry(group: &str, versions: &[String]) -> Value {
-    let vs: Vec<Value> = versions.iter().map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v})).collect();
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
     json!({"name": group, "versions": vs, "preferredVersion": vs.first().cloned().unwrap_or(Value::Null)})
 }
 
@@ -115,7 +131,11 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
             resources.push(json!({"name": format!("{}/scale", t.plural), "singularName": "", "namespaced": t.namespaced, "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]}));
         }
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
     Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
 }
 
@@ -158,7 +178,8 @@ pub fn aggregated(reg: &Registry, core: bool) -> Value {
         let vs: Vec<Value> = versions
             .iter()
             .map(|v| {
-                let resources: Vec<Value> = types_in(reg, &g, v).into_iter().map(discovery_resource).collect();
+                let resources: Vec<Value> =
+                    types_in(reg, &g, v).into_iter().map(discovery_resource).collect();
                 json!({"version": v, "resources": resources, "freshness": "Current"})
             })
             .collect();
@@ -168,7 +189,11 @@ pub fn aggregated(reg: &Registry, core: bool) -> Value {
 }
 
 fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
 }
 
 /// The `/openapi/v3` index: one entry per served group-version.
@@ -177,7 +202,10 @@ pub fn openapi_v3_index(reg: &Registry) -> Value {
     for (g, versions) in reg.group_versions() {
         for v in versions {
             let p = gv_path(&g, &v);
-            paths.insert(p.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{p}")}));
+            paths.insert(
+                p.clone(),
+                json!({"serverRelativeURL": format!("/openapi/v3/{p}")}),
+            );
         }
     }
     json!({"paths": paths})
@@ -220,7 +248,16 @@ pub fn openapi_v3_doc(reg: &Registry, path: &str) -> Option<Value> {
             format!("{base}/{}/{{name}}", t.plural)
         };
         paths.insert(item, json!({"patch": patch_op(t)}));
-        let schema_name = format!("{}.{}.{}", if t.group.is_empty() { "io.k8s.api.core" } else { &t.group }, t.version, t.kind);
+        let schema_name = format!(
+            "{}.{}.{}",
+            if t.group.is_empty() {
+                "io.k8s.api.core"
+            } else {
+                &t.group
+            },
+            t.version,
+            t.kind
+        );
         let mut schema = t
             .crd
             .as_ref()

@@ -48,7 +48,12 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule injecting `fault` into every request (rate 1), until narrowed.
     pub fn new(fault: Fault) -> Self {
-        Self { fault, verbs: Vec::new(), resources: Vec::new(), rate: 1.0 }
+        Self {
+            fault,
+            verbs: Vec::new(),
+            resources: Vec::new(),
+            rate: 1.0,
+        }
     }
 
     /// Only these verbs.
@@ -140,7 +145,11 @@ impl Decision {
         if self.timeout {
             parts.push("timeout".into());
         }
-        if parts.is_empty() { None } else { Some(parts.join(", ")) }
+        if parts.is_empty() {
+            None
+        } else {
+            Some(parts.join(", "))
+        }
     }
 }
 
@@ -154,7 +163,10 @@ pub struct Injector {
 impl Injector {
     /// An injector for `faults`, seeded with `seed`.
     pub fn new(faults: Faults, seed: u64) -> Self {
-        Self { faults, rng: Rng::new(seed ^ 0xFA_0175) }
+        Self {
+            faults,
+            rng: Rng::new(seed ^ 0xFA_0175),
+        }
     }
 
     /// Replace the configuration, keeping the generator's position.
@@ -203,7 +215,9 @@ mod tests {
         let faults = Faults::default().rule(FaultRule::new(Fault::Error(500)).rate(0.5));
         let run = || {
             let mut inj = Injector::new(faults.clone(), 7);
-            (0..64).map(|_| inj.decide(Verb::Get, "pods").error.is_some()).collect::<Vec<_>>()
+            (0..64)
+                .map(|_| inj.decide(Verb::Get, "pods").error.is_some())
+                .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
@@ -213,7 +227,9 @@ mod tests {
 
     #[test]
     fn rules_match_verbs_and_resources() {
-        let r = FaultRule::new(Fault::Timeout).verbs([Verb::Patch]).resources(["deployments"]);
+        let r = FaultRule::new(Fault::Timeout)
+            .verbs([Verb::Patch])
+            .resources(["deployments"]);
         assert!(r.matches(Verb::Patch, "deployments.apps"));
         assert!(!r.matches(Verb::Get, "deployments.apps"));
         assert!(!r.matches(Verb::Patch, "pods"));

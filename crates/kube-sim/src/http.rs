@@ -41,7 +41,9 @@ impl HttpServer {
         let addr = listener.local_addr().map_err(Error::Io)?;
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let server = server.clone();
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -78,8 +80,10 @@ impl HttpServer {
     /// Write [`Self::kubeconfig`] to `path`.
     pub fn write_kubeconfig(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref();
-        std::fs::write(path, self.kubeconfig())
-            .map_err(|source| Error::Kubeconfig { path: path.display().to_string(), source })
+        std::fs::write(path, self.kubeconfig()).map_err(|source| Error::Kubeconfig {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 

@@ -47,7 +47,10 @@ impl Verb {
 
     /// Whether the verb writes.
     pub fn is_write(self) -> bool {
-        matches!(self, Self::Create | Self::Update | Self::Patch | Self::Delete | Self::DeleteCollection)
+        matches!(
+            self,
+            Self::Create | Self::Update | Self::Patch | Self::Delete | Self::DeleteCollection
+        )
     }
 }
 
@@ -129,12 +132,19 @@ pub struct MetricsSnapshot {
 impl MetricsSnapshot {
     /// Requests seen for a verb and resource (`plural` or `plural.group`).
     pub fn requests(&self, verb: Verb, resource: &str) -> u64 {
-        self.requests.get(&(verb, resource.to_string())).copied().unwrap_or(0)
+        self.requests
+            .get(&(verb, resource.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Requests seen for a verb, over all resources.
     pub fn requests_by_verb(&self, verb: Verb) -> u64 {
-        self.requests.iter().filter(|((v, _), _)| *v == verb).map(|(_, n)| n).sum()
+        self.requests
+            .iter()
+            .filter(|((v, _), _)| *v == verb)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// All requests.
@@ -155,12 +165,21 @@ pub struct Metrics {
 impl Metrics {
     /// Counters that keep at most `log_limit` log entries (the oldest are dropped).
     pub fn new(log_limit: usize) -> Self {
-        Self { snapshot: MetricsSnapshot::default(), log: VecDeque::new(), next_seq: 0, log_limit }
+        Self {
+            snapshot: MetricsSnapshot::default(),
+            log: VecDeque::new(),
+            next_seq: 0,
+            log_limit,
+        }
     }
 
     /// Count and log one request.
     pub fn record(&mut self, mut rec: RequestRecord) {
-        *self.snapshot.requests.entry((rec.verb, rec.resource.clone())).or_default() += 1;
+        *self
+            .snapshot
+            .requests
+            .entry((rec.verb, rec.resource.clone()))
+            .or_default() += 1;
         if rec.fault.is_some() {
             self.snapshot.faults_injected += 1;
         }

@@ -70,7 +70,11 @@ pub struct ResourceType {
 impl ResourceType {
     /// `group/version`, or `version` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// The kind of the list, e.g. `DeploymentList`.
@@ -80,12 +84,19 @@ impl ResourceType {
 
     /// The key objects of this resource are stored under.
     pub fn storage_key(&self) -> ResourceKey {
-        ResourceKey { group: self.group.clone(), plural: self.plural.clone() }
+        ResourceKey {
+            group: self.group.clone(),
+            plural: self.plural.clone(),
+        }
     }
 
     /// `plural` or `plural.group`, as used in messages and the request log.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() { self.plural.clone() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() {
+            self.plural.clone()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
     }
 }
 
@@ -128,44 +139,314 @@ const fn b(
     scale: bool,
     all: bool,
 ) -> B {
-    B { group, version, kind, plural, namespaced, short, status, scale, all }
+    B {
+        group,
+        version,
+        kind,
+        plural,
+        namespaced,
+        short,
+        status,
+        scale,
+        all,
+    }
 }
 
 /// The built-in kinds: (group, version, kind, plural, namespaced, short names, status, scale, in
 /// category `all`).
 const BUILTINS: &[B] = &[
-    b("", "v1", "Namespace", "namespaces", false, &["ns"], true, false, false),
+    b(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        false,
+        &["ns"],
+        true,
+        false,
+        false,
+    ),
     b("", "v1", "Pod", "pods", true, &["po"], true, false, true),
     b("", "v1", "Service", "services", true, &["svc"], true, false, true),
-    b("", "v1", "ConfigMap", "configmaps", true, &["cm"], false, false, false),
+    b(
+        "",
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        true,
+        &["cm"],
+        false,
+        false,
+        false,
+    ),
     b("", "v1", "Secret", "secrets", true, &[], false, false, false),
-    b("", "v1", "ServiceAccount", "serviceaccounts", true, &["sa"], false, false, false),
-    b("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, &["pvc"], true, false, false),
-    b("", "v1", "PersistentVolume", "persistentvolumes", false, &["pv"], true, false, false),
+    b(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        true,
+        &["sa"],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        true,
+        &["pvc"],
+        true,
+        false,
+        false,
+    ),
+    b(
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        false,
+        &["pv"],
+        true,
+        false,
+        false,
+    ),
     b("", "v1", "Event", "events", true, &["ev"], false, false, false),
     b("", "v1", "Node", "nodes", false, &["no"], true, false, false),
-    b("", "v1", "Endpoints", "endpoints", true, &["ep"], false, false, false),
-    b("", "v1", "ReplicationController", "replicationcontrollers", true, &["rc"], true, true, true),
-    b("apps", "v1", "Deployment", "deployments", true, &["deploy"], true, true, true),
-    b("apps", "v1", "ReplicaSet", "replicasets", true, &["rs"], true, true, true),
-    b("apps", "v1", "StatefulSet", "statefulsets", true, &["sts"], true, true, true),
-    b("apps", "v1", "DaemonSet", "daemonsets", true, &["ds"], true, false, true),
-    b("apps", "v1", "ControllerRevision", "controllerrevisions", true, &[], false, false, false),
+    b(
+        "",
+        "v1",
+        "Endpoints",
+        "endpoints",
+        true,
+        &["ep"],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        true,
+        &["rc"],
+        true,
+        true,
+        true,
+    ),
+    b(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        true,
+        &["deploy"],
+        true,
+        true,
+        true,
+    ),
+    b(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        true,
+        &["rs"],
+        true,
+        true,
+        true,
+    ),
+    b(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        true,
+        &["sts"],
+        true,
+        true,
+        true,
+    ),
+    b(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        true,
+        &["ds"],
+        true,
+        false,
+        true,
+    ),
+    b(
+        "apps",
+        "v1",
+        "ControllerRevision",
+        "controllerrevisions",
+        true,
+        &[],
+        false,
+        false,
+        false,
+    ),
     b("batch", "v1", "Job", "jobs", true, &[], true, false, true),
-    b("batch", "v1", "CronJob", "cronjobs", true, &["cj"], true, false, true),
-    b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, &["pdb"], true, false, false),
-    b("networking.k8s.io", "v1", "Ingress", "ingresses", true, &["ing"], true, false, false),
-    b("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, &["netpol"], false, false, false),
-    b("rbac.authorization.k8s.io", "v1", "Role", "roles", true, &[], false, false, false),
-    b("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, &[], false, false, false),
-    b("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, &[], false, false, false),
-    b("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, &[], false, false, false),
-    b("coordination.k8s.io", "v1", "Lease", "leases", true, &[], false, false, false),
-    b("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, &["hpa"], true, false, true),
-    b("events.k8s.io", "v1", "Event", "events", true, &["ev"], false, false, false),
-    b("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, &["sc"], false, false, false),
-    b("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, &[], false, false, false),
-    b("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, &["crd", "crds"], true, false, false),
+    b(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        true,
+        &["cj"],
+        true,
+        false,
+        true,
+    ),
+    b(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        &["pdb"],
+        true,
+        false,
+        false,
+    ),
+    b(
+        "networking.k8s.io",
+        "v1",
+        "Ingress",
+        "ingresses",
+        true,
+        &["ing"],
+        true,
+        false,
+        false,
+    ),
+    b(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        true,
+        &["netpol"],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role",
+        "roles",
+        true,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        true,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRole",
+        "clusterroles",
+        false,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        true,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        true,
+        &["hpa"],
+        true,
+        false,
+        true,
+    ),
+    b(
+        "events.k8s.io",
+        "v1",
+        "Event",
+        "events",
+        true,
+        &["ev"],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+        &["sc"],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        true,
+        &[],
+        false,
+        false,
+        false,
+    ),
+    b(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        false,
+        &["crd", "crds"],
+        true,
+        false,
+        false,
+    ),
 ];
 
 impl Registry {
@@ -173,7 +454,11 @@ impl Registry {
     pub fn builtin() -> Self {
         let mut r = Self::default();
         for t in BUILTINS {
-            let scale = if t.scale { Some(ScalePaths::standard()) } else { None };
+            let scale = if t.scale {
+                Some(ScalePaths::standard())
+            } else {
+                None
+            };
             r.insert(ResourceType {
                 group: t.group.into(),
                 version: t.version.into(),
@@ -195,7 +480,10 @@ impl Registry {
 
     /// Add or replace a resource type.
     pub fn insert(&mut self, t: ResourceType) {
-        self.types.insert((t.group.clone(), t.version.clone(), t.plural.clone()), Arc::new(t));
+        self.types.insert(
+            (t.group.clone(), t.version.clone(), t.plural.clone()),
+            Arc::new(t),
+        );
     }
 
     /// Remove every version of a resource (when its CRD is deleted).
@@ -205,12 +493,17 @@ impl Registry {
 
     /// Look up a resource by group, version and plural.
     pub fn get(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
-        self.types.get(&(group.to_string(), version.to_string(), plural.to_string())).cloned()
+        self.types
+            .get(&(group.to_string(), version.to_string(), plural.to_string()))
+            .cloned()
     }
 
     /// Look up the type for a stored object by `apiVersion` and kind.
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<Arc<ResourceType>> {
-        self.types.values().find(|t| t.api_version() == api_version && t.kind == kind).cloned()
+        self.types
+            .values()
+            .find(|t| t.api_version() == api_version && t.kind == kind)
+            .cloned()
     }
 
     /// The storage version of a resource.
@@ -250,7 +543,9 @@ impl Registry {
 
 /// Kubernetes version priority: GA > beta > alpha, higher numbers first.
 pub fn version_priority(v: &str) -> (u8, u32, u32) {
-    let Some(rest) = v.strip_prefix('v') else { return (0, 0, 0) };
+    let Some(rest) = v.strip_prefix('v') else {
+        return (0, 0, 0);
+    };
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let major = digits.parse().unwrap_or(0);
     let tail = &rest[digits.len()..];

@@ -57,7 +57,11 @@ fn split_top_level(s: &str) -> Vec<String> {
         }
     }
     parts.push(cur);
-    parts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn parse_set(s: &str) -> ApiResult<Vec<String>> {
@@ -65,8 +69,16 @@ fn parse_set(s: &str) -> ApiResult<Vec<String>> {
         .trim()
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| ApiError::bad_request(format!("unable to parse requirement: expected (values), got {s:?}")))?;
-    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unable to parse requirement: expected (values), got {s:?}"
+            ))
+        })?;
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 impl LabelSelector {
@@ -87,7 +99,9 @@ impl LabelSelector {
             } else if let Some(idx) = part.find(" in ") {
                 Requirement::In(part[..idx].trim().into(), parse_set(&part[idx + 4..])?)
             } else if part.contains(['(', ')', ' ', '<', '>']) {
-                return Err(ApiError::bad_request(format!("unable to parse requirement: {part:?}")));
+                return Err(ApiError::bad_request(format!(
+                    "unable to parse requirement: {part:?}"
+                )));
             } else {
                 Requirement::Exists(part.trim().to_string())
             };
@@ -101,12 +115,19 @@ impl LabelSelector {
         let mut requirements = Vec::new();
         if let Some(labels) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in labels {
-                requirements.push(Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().into()));
+                requirements.push(Requirement::Equals(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().into(),
+                ));
             }
         }
         if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
             for e in exprs {
-                let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+                let key = e
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let values: Vec<String> = e
                     .get("values")
                     .and_then(Value::as_array)
@@ -153,7 +174,11 @@ impl LabelSelector {
 pub fn labels_of(obj: &Value) -> BTreeMap<String, String> {
     obj.pointer("/metadata/labels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -189,7 +214,13 @@ fn allowed_fields(group: &str, plural: &str) -> &'static [&'static str] {
             "source",
             "type",
         ],
-        ("events.k8s.io", "events") => &["regarding.kind", "regarding.name", "regarding.namespace", "reason", "type"],
+        ("events.k8s.io", "events") => &[
+            "regarding.kind",
+            "regarding.name",
+            "regarding.namespace",
+            "reason",
+            "type",
+        ],
         ("", "secrets") => &["type"],
         ("", "nodes") => &["spec.unschedulable"],
         ("", "namespaces") => &["status.phase"],
@@ -211,14 +242,18 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(ApiError::bad_request(format!("invalid selector: '{part}'; can't understand '{part}'")));
+                return Err(ApiError::bad_request(format!(
+                    "invalid selector: '{part}'; can't understand '{part}'"
+                )));
             };
             let field = field.trim();
             let ok = field == "metadata.name"
                 || field == "metadata.namespace"
                 || allowed_fields(group, plural).contains(&field);
             if !ok {
-                return Err(ApiError::bad_request(format!("field label not supported: {field}")));
+                return Err(ApiError::bad_request(format!(
+                    "field label not supported: {field}"
+                )));
             }
             terms.push((field.to_string(), eq, value.trim().to_string()));
         }
@@ -273,7 +308,10 @@ mod tests {
         assert!(m("missing!=x"), "!= matches objects without the label");
         assert!(m("tier in (front, back)"));
         assert!(!m("tier notin (front)"));
-        assert!(m("missing notin (front)"), "notin matches objects without the label");
+        assert!(
+            m("missing notin (front)"),
+            "notin matches objects without the label"
+        );
         assert!(m("app"));
         assert!(!m("!app"));
         assert!(m("!missing"));

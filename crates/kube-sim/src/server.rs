@@ -52,7 +52,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bookmark_interval: Duration::from_secs(60), request_timeout: Duration::from_secs(30) }
+        Self {
+            bookmark_interval: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -100,7 +103,9 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -128,7 +133,11 @@ fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
 impl Parsed {
     pub(crate) fn from_request(req: &Request<Bytes>) -> Self {
         let h = |name: header::HeaderName| {
-            req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
         };
         Self {
             method: req.method().clone(),
@@ -162,12 +171,21 @@ pub(crate) enum Target {
     OpenApiV2,
     OpenApiV3Index,
     OpenApiV3(String),
-    Resource { rt: Arc<ResourceType>, ns: Option<String>, name: Option<String>, sub: Option<String> },
+    Resource {
+        rt: Arc<ResourceType>,
+        ns: Option<String>,
+        name: Option<String>,
+        sub: Option<String>,
+    },
     Unknown,
 }
 
 fn route(path: &str, store: &Store) -> Target {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
         ["version"] => return Target::Version,
         ["healthz" | "readyz" | "livez", ..] => return Target::Health,
@@ -183,17 +201,25 @@ fn route(path: &str, store: &Store) -> Target {
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Target::Unknown,
     };
-    let is_ns_itself = rest.first() == Some(&"namespaces") && (rest.len() <= 2 || (rest.len() == 3 && matches!(rest[2], "status" | "finalize")));
+    let is_ns_itself = rest.first() == Some(&"namespaces")
+        && (rest.len() <= 2 || (rest.len() == 3 && matches!(rest[2], "status" | "finalize")));
     let (ns, plural, name, sub) = if rest.first() == Some(&"namespaces") && !is_ns_itself {
         (Some(rest[1].to_string()), rest[2], rest.get(3), rest.get(4))
     } else {
         (None, rest[0], rest.get(1), rest.get(2))
     };
-    let Some(rt) = store.registry.get(group, version, plural) else { return Target::Unknown };
+    let Some(rt) = store.registry.get(group, version, plural) else {
+        return Target::Unknown;
+    };
     if ns.is_some() && !rt.namespaced {
         return Target::Unknown;
     }
-    Target::Resource { rt, ns, name: name.map(|s| (*s).to_string()), sub: sub.map(|s| (*s).to_string()) }
+    Target::Resource {
+        rt,
+        ns,
+        name: name.map(|s| (*s).to_string()),
+        sub: sub.map(|s| (*s).to_string()),
+    }
 }
 
 fn json_response(code: u16, v: &Value, content_type: &str) -> Response<SimBody> {
@@ -207,7 +233,9 @@ fn json_response(code: u16, v: &Value, content_type: &str) -> Response<SimBody> 
 }
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> SimBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 pub(crate) fn error_response(e: &ApiError) -> Response<SimBody> {
@@ -236,11 +264,27 @@ fn success_status(rt: &ResourceType, obj: &Value) -> Value {
 
 fn injected_error(code: u16) -> ApiError {
     match code {
-        409 => ApiError::new(409, "Conflict", "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected)"),
+        409 => ApiError::new(
+            409,
+            "Conflict",
+            "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again (injected)",
+        ),
         429 => ApiError::too_many_requests(1),
-        503 => ApiError::new(503, "ServiceUnavailable", "the server is currently unable to handle the request (injected)"),
-        504 => ApiError::new(504, "Timeout", "the server was unable to return a response in the time allotted (injected)"),
-        404 => ApiError::new(404, "NotFound", "the server could not find the requested resource (injected)"),
+        503 => ApiError::new(
+            503,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request (injected)",
+        ),
+        504 => ApiError::new(
+            504,
+            "Timeout",
+            "the server was unable to return a response in the time allotted (injected)",
+        ),
+        404 => ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource (injected)",
+        ),
         c => ApiError::new(c, "InternalError", "Internal error occurred: injected fault"),
     }
 }
@@ -252,8 +296,10 @@ fn parse_body(p: &Parsed) -> ApiResult<Value> {
     if let Ok(v) = serde_json::from_slice(&p.body) {
         return Ok(v);
     }
-    let text = std::str::from_utf8(&p.body).map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
-    serde_saphyr::from_str::<Value>(text).map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))
+    let text =
+        std::str::from_utf8(&p.body).map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
+    serde_saphyr::from_str::<Value>(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))
 }
 
 fn manager(p: &Parsed) -> String {
@@ -261,7 +307,11 @@ fn manager(p: &Parsed) -> String {
         Some(m) if !m.is_empty() => m.to_string(),
         _ => {
             let ua = p.user_agent.split('/').next().unwrap_or_default().trim();
-            if ua.is_empty() { "unknown".into() } else { ua.to_string() }
+            if ua.is_empty() {
+                "unknown".into()
+            } else {
+                ua.to_string()
+            }
         }
     }
 }
@@ -271,7 +321,11 @@ fn sub_of(rt: &ResourceType, name: &str, sub: Option<&str>) -> ApiResult<Sub> {
         None => Ok(Sub::Main),
         Some("status") if rt.status => Ok(Sub::Status),
         Some("scale") if rt.scale.is_some() => Ok(Sub::Scale),
-        Some(other) => Err(ApiError::not_found(&rt.group, &format!("{}/{other}", rt.plural), name)),
+        Some(other) => Err(ApiError::not_found(
+            &rt.group,
+            &format!("{}/{other}", rt.plural),
+            name,
+        )),
     }
 }
 
@@ -314,12 +368,21 @@ fn delete_options(p: &Parsed, body: &Value) -> ApiResult<DeleteOptions> {
         }
     };
     let dry_run = p.q("dryRun") == Some("All")
-        || body.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "All"));
+        || body
+            .get("dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x == "All"));
     Ok(DeleteOptions {
         propagation,
         dry_run,
-        uid: body.pointer("/preconditions/uid").and_then(Value::as_str).map(String::from),
-        resource_version: body.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(String::from),
+        uid: body
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(String::from),
+        resource_version: body
+            .pointer("/preconditions/resourceVersion")
+            .and_then(Value::as_str)
+            .map(String::from),
         grace_period: body
             .get("gracePeriodSeconds")
             .and_then(Value::as_i64)
@@ -381,7 +444,9 @@ impl ApiServer {
         };
         let watch = p.flag("watch");
         let Some(verb) = verb_of(&p.method, name.as_deref(), watch) else {
-            let e = ApiError::method_not_allowed("the server does not allow this method on the requested resource");
+            let e = ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            );
             return error_response(&e);
         };
         let mut rec = RequestRecord {
@@ -431,26 +496,37 @@ impl ApiServer {
         let aggregated = p.accept.contains("as=APIGroupDiscoveryList");
         let found = |v: Option<Value>| match v {
             Some(v) => json_response(200, &v, "application/json"),
-            None => error_response(&ApiError::new(404, "NotFound", "the server could not find the requested resource")),
+            None => error_response(&ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )),
         };
         match target {
             Target::Version => json_response(200, &discovery::version(), "application/json"),
             Target::Health => {
                 let mut r = Response::new(full(Bytes::from_static(b"ok")));
-                r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
                 r
             }
-            Target::CoreVersions if aggregated => {
-                json_response(200, &discovery::aggregated(reg, true), discovery::AGGREGATED_CONTENT_TYPE)
-            }
+            Target::CoreVersions if aggregated => json_response(
+                200,
+                &discovery::aggregated(reg, true),
+                discovery::AGGREGATED_CONTENT_TYPE,
+            ),
             Target::CoreVersions => json_response(200, &discovery::core_versions(), "application/json"),
-            Target::Groups if aggregated => {
-                json_response(200, &discovery::aggregated(reg, false), discovery::AGGREGATED_CONTENT_TYPE)
-            }
+            Target::Groups if aggregated => json_response(
+                200,
+                &discovery::aggregated(reg, false),
+                discovery::AGGREGATED_CONTENT_TYPE,
+            ),
             Target::Groups => json_response(200, &discovery::group_list(reg), "application/json"),
             Target::Group(g) => found(discovery::group(reg, &g)),
             Target::Resources(g, v) => found(discovery::resource_list(reg, &g, &v)),
-            Target::OpenApiV3Index => json_response(200, &discovery::openapi_v3_index(reg), "application/json"),
+            Target::OpenApiV3Index => {
+                json_response(200, &discovery::openapi_v3_index(reg), "application/json")
+            }
             Target::OpenApiV3(path) => found(discovery::openapi_v3_doc(reg, &path)),
             Target::OpenApiV2 | Target::Unknown | Target::Resource { .. } => found(None),
         }
@@ -465,8 +541,13 @@ impl ApiServer {
         name: Option<&str>,
         sub: Option<&str>,
     ) -> ApiResult<Response<SimBody>> {
-        if rt.namespaced && ns.is_none() && !matches!(verb, Verb::List | Verb::Watch | Verb::DeleteCollection) {
-            return Err(ApiError::new(404, "NotFound", "the server could not find the requested resource"));
+        if rt.namespaced && ns.is_none() && !matches!(verb, Verb::List | Verb::Watch | Verb::DeleteCollection)
+        {
+            return Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ));
         }
         let ns_s = ns.unwrap_or_default();
         let name_s = name.unwrap_or_default();
@@ -481,7 +562,11 @@ impl ApiServer {
         let list_query = || -> ApiResult<ListQuery> {
             Ok(ListQuery {
                 labels: LabelSelector::parse(p.q("labelSelector").unwrap_or_default())?,
-                fields: FieldSelector::parse(p.q("fieldSelector").unwrap_or_default(), &rt.group, &rt.plural)?,
+                fields: FieldSelector::parse(
+                    p.q("fieldSelector").unwrap_or_default(),
+                    &rt.group,
+                    &rt.plural,
+                )?,
                 limit: p.q("limit").and_then(|l| l.parse().ok()),
                 continue_token: p.q("continue").map(String::from),
                 resource_version: p.q("resourceVersion").map(String::from),
@@ -499,7 +584,10 @@ impl ApiServer {
                     resource_version: p.q("resourceVersion").map(String::from),
                     bookmarks: p.flag("allowWatchBookmarks"),
                     send_initial_events: p.flag("sendInitialEvents"),
-                    timeout: p.q("timeoutSeconds").and_then(|t| t.parse().ok()).map(Duration::from_secs),
+                    timeout: p
+                        .q("timeoutSeconds")
+                        .and_then(|t| t.parse().ok())
+                        .map(Duration::from_secs),
                     render,
                 };
                 return Ok(watch::open(&self.shared, req));
@@ -511,10 +599,17 @@ impl ApiServer {
                 match render {
                     Render::Object => list,
                     Render::Table(include) => {
-                        let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+                        let items = list
+                            .get("items")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
                         let rv = list.pointer("/metadata/resourceVersion").and_then(Value::as_str);
                         let mut t = table::table(rt, &items, rv, &include, store.clock());
-                        if let (Some(c), Some(m)) = (list.pointer("/metadata/continue"), t.get_mut("metadata").and_then(Value::as_object_mut)) {
+                        if let (Some(c), Some(m)) = (
+                            list.pointer("/metadata/continue"),
+                            t.get_mut("metadata").and_then(Value::as_object_mut),
+                        ) {
                             m.insert("continue".into(), c.clone());
                         }
                         t
@@ -536,7 +631,9 @@ impl ApiServer {
                     _ => store.get(rt, if rt.namespaced { ns_s } else { "" }, name_s)?,
                 };
                 match render {
-                    Render::Table(include) if sub.is_none() => table::table(rt, &[obj], None, &include, store.clock()),
+                    Render::Table(include) if sub.is_none() => {
+                        table::table(rt, &[obj], None, &include, store.clock())
+                    }
                     Render::Metadata if sub.is_none() => table::partial_metadata(&obj),
                     _ => obj,
                 }
@@ -547,14 +644,21 @@ impl ApiServer {
                 let mut store = lock(&self.shared.store);
                 let status = match sub {
                     Some("binding") if is_pods => {
-                        let node = body.pointer("/target/name").and_then(Value::as_str).unwrap_or_default();
+                        let node = body
+                            .pointer("/target/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
                         store.bind_pod(rt, ns_s, name_s, node, &opts)?
                     }
                     Some("eviction") if is_pods => {
                         let dopts = delete_options(p, body.get("deleteOptions").unwrap_or(&Value::Null))?;
                         store.evict_pod(rt, ns_s, name_s, &dopts)?
                     }
-                    _ => return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource")),
+                    _ => {
+                        return Err(ApiError::method_not_allowed(
+                            "the server does not allow this method on the requested resource",
+                        ));
+                    }
                 };
                 return Ok(json_response(201, &status, "application/json"));
             }
@@ -578,7 +682,9 @@ impl ApiServer {
                 }
                 let s = sub_of(rt, name_s, sub)?;
                 let mut store = lock(&self.shared.store);
-                let existed = store.get_raw(&rt.storage_key(), if rt.namespaced { ns_s } else { "" }, name_s).is_some();
+                let existed = store
+                    .get_raw(&rt.storage_key(), if rt.namespaced { ns_s } else { "" }, name_s)
+                    .is_some();
                 let obj = store.patch(rt, ns_s, name_s, s, ptype, &body, &opts)?;
                 if !existed {
                     return Ok(json_response(201, &obj, "application/json"));
@@ -597,7 +703,8 @@ impl ApiServer {
                 let gone = store.get_raw(&rt.storage_key(), ns_key, name_s).is_none();
                 // Built-in kinds without graceful deletion answer an immediate delete with a
                 // Success Status; custom resources and pods return the object.
-                if gone && !dopts.dry_run && rt.crd.is_none() && !(rt.group.is_empty() && rt.plural == "pods") {
+                if gone && !dopts.dry_run && rt.crd.is_none() && !(rt.group.is_empty() && rt.plural == "pods")
+                {
                     success_status(rt, &obj)
                 } else {
                     obj
@@ -621,7 +728,10 @@ mod tests {
     #[test]
     fn query_strings_decode() {
         let q = parse_query(Some("&labelSelector=app%3Dweb%2Ctier+in+%28a%29&watch=true"));
-        assert_eq!(q.get("labelSelector").map(String::as_str), Some("app=web,tier in (a)"));
+        assert_eq!(
+            q.get("labelSelector").map(String::as_str),
+            Some("app=web,tier in (a)")
+        );
         assert_eq!(q.get("watch").map(String::as_str), Some("true"));
     }
 }

@@ -58,7 +58,9 @@ impl tower::Service<Request<kube::client::Body>> for SimService {
             let (parts, body) = req.into_parts();
             let bytes = body.collect_bytes().await.map_err(Error::Body)?;
             let req = Request::from_parts(parts, bytes);
-            tokio::time::timeout(timeout, server.handle(req)).await.map_err(|_| Error::Timeout(timeout))
+            tokio::time::timeout(timeout, server.handle(req))
+                .await
+                .map_err(|_| Error::Timeout(timeout))
         })
     }
 }

@@ -68,7 +68,10 @@ impl std::fmt::Debug for SimulatorBuilder {
             .field("seed", &self.seed)
             .field("faults", &self.faults)
             .field("config", &self.config)
-            .field("controllers", &self.controllers.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "controllers",
+                &self.controllers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -155,7 +158,8 @@ impl SimulatorBuilder {
         F: FnOnce(kube::Client) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.controllers.push((name.into(), Box::new(move |c| Box::pin(run(c)))));
+        self.controllers
+            .push((name.into(), Box::new(move |c| Box::pin(run(c)))));
         self
     }
 
@@ -164,8 +168,18 @@ impl SimulatorBuilder {
     pub fn build(self) -> Simulator {
         let clock = Clock::new(self.epoch);
         let store = Store::new(self.seed, clock, self.store);
-        let server = ApiServer::new(store, Injector::new(self.faults, self.seed), self.config.clone(), self.log_limit);
-        let mut sim = Simulator { server, config: self.config, namespace: self.namespace, controllers: Vec::new() };
+        let server = ApiServer::new(
+            store,
+            Injector::new(self.faults, self.seed),
+            self.config.clone(),
+            self.log_limit,
+        );
+        let mut sim = Simulator {
+            server,
+            config: self.config,
+            namespace: self.namespace,
+            controllers: Vec::new(),
+        };
         for (name, run) in self.controllers {
             sim.spawn_boxed(name, run);
         }
@@ -235,7 +249,11 @@ impl Simulator {
 
     /// Names of the controllers still running.
     pub fn running_controllers(&self) -> Vec<String> {
-        self.controllers.iter().filter(|(_, h)| !h.is_finished()).map(|(n, _)| n.clone()).collect()
+        self.controllers
+            .iter()
+            .filter(|(_, h)| !h.is_finished())
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// Replace the fault configuration (the generator keeps its position).
@@ -263,14 +281,26 @@ impl Simulator {
     /// Read a stored object directly, bypassing the API (no request is logged). `group` is
     /// empty for the core group; `namespace` is empty for cluster-scoped kinds.
     pub fn object(&self, group: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
-        let key = ResourceKey { group: group.into(), plural: plural.into() };
-        lock(&self.server.shared.store).get_raw(&key, namespace, name).cloned()
+        let key = ResourceKey {
+            group: group.into(),
+            plural: plural.into(),
+        };
+        lock(&self.server.shared.store)
+            .get_raw(&key, namespace, name)
+            .cloned()
     }
 
     /// Every stored object of a resource, in all namespaces, sorted by namespace and name.
     pub fn objects(&self, group: &str, plural: &str) -> Vec<Value> {
-        let key = ResourceKey { group: group.into(), plural: plural.into() };
-        lock(&self.server.shared.store).objects(&key, None).into_iter().cloned().collect()
+        let key = ResourceKey {
+            group: group.into(),
+            plural: plural.into(),
+        };
+        lock(&self.server.shared.store)
+            .objects(&key, None)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 }
 

@@ -21,7 +21,11 @@ enum Step {
     Field(String),
     Index(usize),
     All,
-    Filter { path: Vec<String>, eq: bool, value: Value },
+    Filter {
+        path: Vec<String>,
+        eq: bool,
+        value: Value,
+    },
 }
 
 fn parse_path(expr: &str) -> Vec<Step> {
@@ -73,7 +77,13 @@ fn parse_path(expr: &str) -> Vec<Step> {
                     } else {
                         continue;
                     };
-                    let path = lhs.trim().trim_start_matches('@').split('.').filter(|s| !s.is_empty()).map(String::from).collect();
+                    let path = lhs
+                        .trim()
+                        .trim_start_matches('@')
+                        .split('.')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect();
                     let rhs = rhs.trim();
                     let value = if let Some(s) = rhs.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
                         json!(s)
@@ -154,15 +164,27 @@ pub fn human_duration(secs: i64) -> String {
     if secs < 120 {
         format!("{secs}s")
     } else if mins < 10 {
-        if secs % 60 == 0 { format!("{mins}m") } else { format!("{mins}m{}s", secs % 60) }
+        if secs % 60 == 0 {
+            format!("{mins}m")
+        } else {
+            format!("{mins}m{}s", secs % 60)
+        }
     } else if mins < 180 {
         format!("{mins}m")
     } else if hours < 8 {
-        if mins % 60 == 0 { format!("{hours}h") } else { format!("{hours}h{}m", mins % 60) }
+        if mins % 60 == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{}m", mins % 60)
+        }
     } else if hours < 48 {
         format!("{hours}h")
     } else if hours < 24 * 8 {
-        if hours % 24 == 0 { format!("{days}d") } else { format!("{days}d{}h", hours % 24) }
+        if hours % 24 == 0 {
+            format!("{days}d")
+        } else {
+            format!("{days}d{}h", hours % 24)
+        }
     } else if days < 365 * 2 {
         format!("{days}d")
     } else {
@@ -189,17 +211,24 @@ fn cell(v: Vec<Value>, ty: &str, clock: &Clock) -> Value {
             Value::String(_) | Value::Number(_) | Value::Bool(_) => one.clone(),
             other => json!(other.to_string()),
         },
-        many => json!(many
-            .iter()
-            .map(|x| x.as_str().map_or_else(|| x.to_string(), String::from))
-            .collect::<Vec<_>>()
-            .join(",")),
+        many => json!(
+            many.iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), String::from))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
     }
 }
 
 /// Column definitions and a row builder for a resource type.
 fn columns(rt: &ResourceType) -> Vec<Value> {
-    let mut cols = vec![column("Name", "string", "name", "Name must be unique within a namespace.", 0)];
+    let mut cols = vec![column(
+        "Name",
+        "string",
+        "name",
+        "Name must be unique within a namespace.",
+        0,
+    )];
     if let Some(info) = &rt.crd
         && !info.printer_columns.is_empty()
     {
@@ -210,18 +239,48 @@ fn columns(rt: &ResourceType) -> Vec<Value> {
     }
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Pod") => {
-            cols.push(column("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0));
-            cols.push(column("Status", "string", "", "The aggregate status of the containers in this pod.", 0));
-            cols.push(column("Restarts", "string", "", "The number of times the containers in this pod have been restarted.", 0));
+            cols.push(column(
+                "Ready",
+                "string",
+                "",
+                "The aggregate readiness state of this pod for accepting traffic.",
+                0,
+            ));
+            cols.push(column(
+                "Status",
+                "string",
+                "",
+                "The aggregate status of the containers in this pod.",
+                0,
+            ));
+            cols.push(column(
+                "Restarts",
+                "string",
+                "",
+                "The number of times the containers in this pod have been restarted.",
+                0,
+            ));
         }
         ("apps", "Deployment") => {
-            cols.push(column("Ready", "string", "", "Number of the pod with ready state", 0));
+            cols.push(column(
+                "Ready",
+                "string",
+                "",
+                "Number of the pod with ready state",
+                0,
+            ));
             cols.push(column("Up-to-date", "string", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0));
             cols.push(column("Available", "string", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0));
         }
         _ => {}
     }
-    cols.push(column("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0));
+    cols.push(column(
+        "Age",
+        "string",
+        "",
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
+        0,
+    ));
     cols
 }
 
@@ -239,15 +298,38 @@ fn cells(rt: &ResourceType, obj: &Value, clock: &Clock) -> Vec<Value> {
     let int = |p: &str| obj.pointer(p).and_then(Value::as_i64).unwrap_or(0);
     match (rt.group.as_str(), rt.kind.as_str()) {
         ("", "Pod") => {
-            let statuses = obj.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default();
-            let total = obj.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
-            let ready = statuses.iter().filter(|s| s.get("ready").and_then(Value::as_bool) == Some(true)).count();
-            let restarts: i64 = statuses.iter().filter_map(|s| s.get("restartCount").and_then(Value::as_i64)).sum();
-            let mut status = obj.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending").to_string();
-            if let Some(reason) = statuses.iter().find_map(|s| s.pointer("/state/waiting/reason").and_then(Value::as_str)) {
+            let statuses = obj
+                .pointer("/status/containerStatuses")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = obj
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let ready = statuses
+                .iter()
+                .filter(|s| s.get("ready").and_then(Value::as_bool) == Some(true))
+                .count();
+            let restarts: i64 = statuses
+                .iter()
+                .filter_map(|s| s.get("restartCount").and_then(Value::as_i64))
+                .sum();
+            let mut status = obj
+                .pointer("/status/phase")
+                .and_then(Value::as_str)
+                .unwrap_or("Pending")
+                .to_string();
+            if let Some(reason) = statuses
+                .iter()
+                .find_map(|s| s.pointer("/state/waiting/reason").and_then(Value::as_str))
+            {
                 status = reason.to_string();
             }
-            if obj.pointer("/metadata/deletionTimestamp").is_some_and(|d| !d.is_null()) {
+            if obj
+                .pointer("/metadata/deletionTimestamp")
+                .is_some_and(|d| !d.is_null())
+            {
                 status = "Terminating".into();
             }
             out.push(json!(format!("{ready}/{total}")));
@@ -255,13 +337,20 @@ fn cells(rt: &ResourceType, obj: &Value, clock: &Clock) -> Vec<Value> {
             out.push(json!(restarts.to_string()));
         }
         ("apps", "Deployment") => {
-            out.push(json!(format!("{}/{}", int("/status/readyReplicas"), int("/spec/replicas"))));
+            out.push(json!(format!(
+                "{}/{}",
+                int("/status/readyReplicas"),
+                int("/spec/replicas")
+            )));
             out.push(json!(int("/status/updatedReplicas")));
             out.push(json!(int("/status/availableReplicas")));
         }
         _ => {}
     }
-    out.push(age(clock, obj.pointer("/metadata/creationTimestamp").and_then(Value::as_str)));
+    out.push(age(
+        clock,
+        obj.pointer("/metadata/creationTimestamp").and_then(Value::as_str),
+    ));
     out
 }
 
@@ -275,7 +364,13 @@ pub fn partial_metadata(obj: &Value) -> Value {
 }
 
 /// Render objects as a Table. `include_object` is `None`, `Metadata` (default) or `Object`.
-pub fn table(rt: &ResourceType, objs: &[Value], resource_version: Option<&str>, include_object: &str, clock: &Clock) -> Value {
+pub fn table(
+    rt: &ResourceType,
+    objs: &[Value],
+    resource_version: Option<&str>,
+    include_object: &str,
+    clock: &Clock,
+) -> Value {
     let rows: Vec<Value> = objs
         .iter()
         .map(|o| {
@@ -309,8 +404,14 @@ mod tests {
         let obj = json!({"status": {"conditions": [
             {"type": "Ready", "status": "True"},
             {"type": "MilvusUpdated", "status": "False", "reason": "Upgrading"}]}});
-        assert_eq!(eval(&obj, ".status.conditions[?(@.type==\"MilvusUpdated\")].status"), vec![json!("False")]);
-        assert_eq!(eval(&obj, "{.status.conditions[*].type}"), vec![json!("Ready"), json!("MilvusUpdated")]);
+        assert_eq!(
+            eval(&obj, ".status.conditions[?(@.type==\"MilvusUpdated\")].status"),
+            vec![json!("False")]
+        );
+        assert_eq!(
+            eval(&obj, "{.status.conditions[*].type}"),
+            vec![json!("Ready"), json!("MilvusUpdated")]
+        );
         assert_eq!(eval(&obj, ".status.conditions[0].type"), vec![json!("Ready")]);
         assert!(eval(&obj, ".status.missing").is_empty());
     }

@@ -43,12 +43,22 @@ fn without(v: Option<&Value>, fields: &[&str]) -> Value {
 
 fn workload_selector(obj: &Value, old: Option<&Value>, kind: &str, causes: &mut Vec<Cause>) {
     match obj.pointer("/spec/selector") {
-        None | Some(Value::Null) => causes.push(Cause::new("FieldValueRequired", "spec.selector", "Required value")),
+        None | Some(Value::Null) => causes.push(Cause::new(
+            "FieldValueRequired",
+            "spec.selector",
+            "Required value",
+        )),
         Some(sel) => {
             let selector = LabelSelector::from_object(sel);
             let labels = obj.pointer("/spec/template").map(labels_of).unwrap_or_default();
             if selector.is_empty() {
-                causes.push(invalid("spec.selector", format!("Invalid value: empty selector is invalid for {}", kind.to_lowercase())));
+                causes.push(invalid(
+                    "spec.selector",
+                    format!(
+                        "Invalid value: empty selector is invalid for {}",
+                        kind.to_lowercase()
+                    ),
+                ));
             } else if !selector.matches(&labels) {
                 causes.push(invalid(
                     "spec.template.metadata.labels",
@@ -65,21 +75,48 @@ fn workload_selector(obj: &Value, old: Option<&Value>, kind: &str, causes: &mut 
 }
 
 fn containers(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
-    let cs = spec.get("containers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let cs = spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if cs.is_empty() {
-        causes.push(Cause::new("FieldValueRequired", format!("{path}.containers"), "Required value"));
+        causes.push(Cause::new(
+            "FieldValueRequired",
+            format!("{path}.containers"),
+            "Required value",
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for list in ["initContainers", "containers"] {
-        for (i, c) in spec.get(list).and_then(Value::as_array).cloned().unwrap_or_default().iter().enumerate() {
+        for (i, c) in spec
+            .get(list)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
             if name.is_empty() {
-                causes.push(Cause::new("FieldValueRequired", format!("{path}.{list}[{i}].name"), "Required value"));
+                causes.push(Cause::new(
+                    "FieldValueRequired",
+                    format!("{path}.{list}[{i}].name"),
+                    "Required value",
+                ));
             } else if !seen.insert(name.to_string()) {
-                causes.push(Cause::new("FieldValueDuplicate", format!("{path}.{list}[{i}].name"), format!("Duplicate value: \"{name}\"")));
+                causes.push(Cause::new(
+                    "FieldValueDuplicate",
+                    format!("{path}.{list}[{i}].name"),
+                    format!("Duplicate value: \"{name}\""),
+                ));
             }
             if c.get("image").and_then(Value::as_str).is_none_or(str::is_empty) {
-                causes.push(Cause::new("FieldValueRequired", format!("{path}.{list}[{i}].image"), "Required value"));
+                causes.push(Cause::new(
+                    "FieldValueRequired",
+                    format!("{path}.{list}[{i}].image"),
+                    "Required value",
+                ));
             }
         }
     }
@@ -87,7 +124,15 @@ fn containers(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
 
 /// The pod spec with the fields an update may change blanked out.
 fn pod_spec_fixed(spec: Option<&Value>, old_node: &str) -> Value {
-    let mut s = without(spec, &["activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "schedulingGates"]);
+    let mut s = without(
+        spec,
+        &[
+            "activeDeadlineSeconds",
+            "tolerations",
+            "terminationGracePeriodSeconds",
+            "schedulingGates",
+        ],
+    );
     if old_node.is_empty()
         && let Some(m) = s.as_object_mut()
     {
@@ -117,7 +162,14 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
             if kind == "StatefulSet"
                 && let Some(old) = old
             {
-                let mutable = ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
+                let mutable = [
+                    "replicas",
+                    "ordinals",
+                    "template",
+                    "updateStrategy",
+                    "persistentVolumeClaimRetentionPolicy",
+                    "minReadySeconds",
+                ];
                 if without(old.get("spec"), &mutable) != without(obj.get("spec"), &mutable) {
                     causes.push(forbidden(
                         "spec",
@@ -130,10 +182,17 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
             if let Some(spec) = obj.get("spec") {
                 containers(spec, "spec", &mut causes);
             } else {
-                causes.push(Cause::new("FieldValueRequired", "spec.containers", "Required value"));
+                causes.push(Cause::new(
+                    "FieldValueRequired",
+                    "spec.containers",
+                    "Required value",
+                ));
             }
             if let Some(old) = old {
-                let old_node = old.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
+                let old_node = old
+                    .pointer("/spec/nodeName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if pod_spec_fixed(old.get("spec"), old_node) != pod_spec_fixed(obj.get("spec"), old_node) {
                     causes.push(forbidden(
                         "spec",
@@ -146,7 +205,10 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
             if let Some(old) = old {
                 for field in ["template", "selector"] {
                     if old.pointer(&format!("/spec/{field}")) != obj.pointer(&format!("/spec/{field}")) {
-                        causes.push(invalid(&format!("spec.{field}"), "Invalid value: field is immutable"));
+                        causes.push(invalid(
+                            &format!("spec.{field}"),
+                            "Invalid value: field is immutable",
+                        ));
                     }
                 }
             }
@@ -165,7 +227,10 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
                     }
                     s
                 };
-                let old_volume = old.pointer("/spec/volumeName").and_then(Value::as_str).unwrap_or_default();
+                let old_volume = old
+                    .pointer("/spec/volumeName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if fixed(old, old_volume) != fixed(obj, old_volume) {
                     causes.push(forbidden(
                         "spec",
@@ -179,10 +244,16 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
                 && old.get("immutable") == Some(&json!(true))
             {
                 if old.get("data") != obj.get("data") || old.get("binaryData") != obj.get("binaryData") {
-                    causes.push(forbidden("data", "Forbidden: field is immutable when `immutable` is set"));
+                    causes.push(forbidden(
+                        "data",
+                        "Forbidden: field is immutable when `immutable` is set",
+                    ));
                 }
                 if obj.get("immutable") != Some(&json!(true)) {
-                    causes.push(forbidden("immutable", "Forbidden: field is immutable when `immutable` is set"));
+                    causes.push(forbidden(
+                        "immutable",
+                        "Forbidden: field is immutable when `immutable` is set",
+                    ));
                 }
             }
         }
@@ -196,7 +267,8 @@ mod tests {
     use super::*;
 
     fn pod(image: &str, node: Option<&str>, restart: &str) -> Value {
-        let mut p = json!({"spec": {"restartPolicy": restart, "containers": [{"name": "c", "image": image}]}});
+        let mut p =
+            json!({"spec": {"restartPolicy": restart, "containers": [{"name": "c", "image": image}]}});
         if let Some(n) = node {
             p["spec"]["nodeName"] = json!(n);
         }
@@ -206,11 +278,24 @@ mod tests {
     #[test]
     fn pod_spec_is_immutable_except_image_and_first_binding() {
         let old = pod("a:1", None, "Always");
-        assert!(builtin("", "Pod", &pod("a:2", None, "Always"), Some(&old)).is_empty(), "image may change");
-        assert!(builtin("", "Pod", &pod("a:1", Some("n1"), "Always"), Some(&old)).is_empty(), "binding");
+        assert!(
+            builtin("", "Pod", &pod("a:2", None, "Always"), Some(&old)).is_empty(),
+            "image may change"
+        );
+        assert!(
+            builtin("", "Pod", &pod("a:1", Some("n1"), "Always"), Some(&old)).is_empty(),
+            "binding"
+        );
         let bound = pod("a:1", Some("n1"), "Always");
-        assert_eq!(builtin("", "Pod", &pod("a:1", Some("n2"), "Always"), Some(&bound)).len(), 1, "rebinding");
-        assert_eq!(builtin("", "Pod", &pod("a:1", None, "Never"), Some(&old))[0].field, "spec");
+        assert_eq!(
+            builtin("", "Pod", &pod("a:1", Some("n2"), "Always"), Some(&bound)).len(),
+            1,
+            "rebinding"
+        );
+        assert_eq!(
+            builtin("", "Pod", &pod("a:1", None, "Never"), Some(&old))[0].field,
+            "spec"
+        );
     }
 
     #[test]
@@ -230,7 +315,10 @@ mod tests {
     #[test]
     fn containers_need_unique_names_and_images() {
         let p = json!({"spec": {"containers": [{"name": "c", "image": "i"}, {"name": "c"}]}});
-        let fields: Vec<String> = builtin("", "Pod", &p, None).into_iter().map(|c| c.field).collect();
+        let fields: Vec<String> = builtin("", "Pod", &p, None)
+            .into_iter()
+            .map(|c| c.field)
+            .collect();
         assert_eq!(fields, ["spec.containers[1].name", "spec.containers[1].image"]);
     }
 }

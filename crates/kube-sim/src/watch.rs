@@ -34,7 +34,7 @@ use tokio::time::Instant;
 use crate::error::ApiError;
 use crate::registry::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::server::{Render, SimBody, Shared, lock};
+use crate::server::{Render, Shared, SimBody, lock};
 use crate::store::{EventType, StoredEvent, view};
 use crate::table;
 
@@ -66,7 +66,10 @@ struct WatchState {
 impl WatchRequest {
     fn matches(&self, obj: &Value) -> bool {
         let ns_ok = self.namespace.as_deref().is_none_or(|ns| {
-            obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default() == ns
+            obj.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                == ns
         });
         ns_ok && self.labels.matches_object(obj) && self.fields.matches(obj)
     }
@@ -95,7 +98,10 @@ fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> Bytes {
     if initial_end && let Some(m) = meta.as_object_mut() {
         m.insert("annotations".into(), json!({"k8s.io/initial-events-end": "true"}));
     }
-    line("BOOKMARK", &json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}))
+    line(
+        "BOOKMARK",
+        &json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}),
+    )
 }
 
 impl WatchState {
@@ -132,7 +138,8 @@ pub(crate) fn open(shared: &Arc<Shared>, req: WatchRequest) -> Response<SimBody>
         last_rv: rv_now,
         done: false,
     };
-    let initial_list = req.send_initial_events || matches!(req.resource_version.as_deref(), None | Some("" | "0"));
+    let initial_list =
+        req.send_initial_events || matches!(req.resource_version.as_deref(), None | Some("" | "0"));
     let mut initial: Vec<Value> = Vec::new();
     if initial_list {
         for obj in store.objects(&req.rt.storage_key(), req.namespace.as_deref()) {
@@ -141,7 +148,11 @@ pub(crate) fn open(shared: &Arc<Shared>, req: WatchRequest) -> Response<SimBody>
             }
         }
     } else {
-        let from: u64 = req.resource_version.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let from: u64 = req
+            .resource_version
+            .as_deref()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
         match store.events_since(from) {
             Some(events) => {
                 for ev in events {
@@ -225,6 +236,9 @@ pub(crate) fn open(shared: &Arc<Shared>, req: WatchRequest) -> Response<SimBody>
     });
     let body = StreamBody::new(stream.boxed()).boxed_unsync();
     let mut resp = Response::new(body);
-    resp.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     resp
 }

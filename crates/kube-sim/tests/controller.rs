@@ -23,7 +23,13 @@ use serde_json::json;
 
 /// A greeting copied into `copies` ConfigMaps.
 #[derive(CustomResource, Deserialize, Serialize, Clone, Debug, JsonSchema)]
-#[kube(group = "example.com", version = "v1", kind = "Greeting", namespaced, status = "GreetingStatus")]
+#[kube(
+    group = "example.com",
+    version = "v1",
+    kind = "Greeting",
+    namespaced,
+    status = "GreetingStatus"
+)]
 #[kube(printcolumn = r#"{"name":"Copies","type":"integer","jsonPath":".spec.copies"}"#)]
 pub struct GreetingSpec {
     message: String,
@@ -65,10 +71,23 @@ async fn apply(g: Arc<Greeting>, ctx: &Ctx) -> Result<Action, Error> {
             "metadata": {"name": format!("{name}-{i}"), "labels": {"greeting": name}, "ownerReferences": [owner]},
             "data": {"message": g.spec.message},
         });
-        cms.patch(&format!("{name}-{i}"), &PatchParams::apply(MANAGER).force(), &Patch::Apply(cm)).await?;
+        cms.patch(
+            &format!("{name}-{i}"),
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(cm),
+        )
+        .await?;
     }
-    for cm in cms.list(&ListParams::default().labels(&format!("greeting={name}"))).await? {
-        let index: u32 = cm.name_any().rsplit('-').next().and_then(|i| i.parse().ok()).unwrap_or(u32::MAX);
+    for cm in cms
+        .list(&ListParams::default().labels(&format!("greeting={name}")))
+        .await?
+    {
+        let index: u32 = cm
+            .name_any()
+            .rsplit('-')
+            .next()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(u32::MAX);
         if index >= g.spec.copies {
             cms.delete(&cm.name_any(), &DeleteParams::default()).await?;
         }
@@ -78,7 +97,9 @@ async fn apply(g: Arc<Greeting>, ctx: &Ctx) -> Result<Action, Error> {
         "status": {"observedGeneration": g.meta().generation, "copies": g.spec.copies},
     });
     let greetings: Api<Greeting> = Api::namespaced(ctx.client.clone(), &ns);
-    greetings.patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(status)).await?;
+    greetings
+        .patch_status(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(status))
+        .await?;
     Ok(Action::requeue(Duration::from_secs(300)))
 }
 
@@ -117,48 +138,105 @@ async fn controller_with_owned_children_finalizer_and_ssa_status_converges() {
     let sim = Simulator::new();
     let client = sim.client();
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.patch("greetings.example.com", &PatchParams::apply("test"), &Patch::Apply(Greeting::crd())).await.unwrap();
+    crds.patch(
+        "greetings.example.com",
+        &PatchParams::apply("test"),
+        &Patch::Apply(Greeting::crd()),
+    )
+    .await
+    .unwrap();
 
-    let ctx = Arc::new(Ctx { client: client.clone(), reconciles: AtomicUsize::new(0), cleanups: AtomicUsize::new(0) });
+    let ctx = Arc::new(Ctx {
+        client: client.clone(),
+        reconciles: AtomicUsize::new(0),
+        cleanups: AtomicUsize::new(0),
+    });
     let greetings: Api<Greeting> = Api::default_namespaced(client.clone());
     let controller = Controller::new(greetings.clone(), watcher::Config::default())
-        .owns(Api::<ConfigMap>::default_namespaced(client.clone()), watcher::Config::default())
+        .owns(
+            Api::<ConfigMap>::default_namespaced(client.clone()),
+            watcher::Config::default(),
+        )
         .run(reconcile, error_policy, ctx.clone())
         .for_each(|_| async {});
     let task = tokio::spawn(controller);
 
-    let g = Greeting::new("hello", GreetingSpec { message: "hi".into(), copies: 2 });
+    let g = Greeting::new(
+        "hello",
+        GreetingSpec {
+            message: "hi".into(),
+            copies: 2,
+        },
+    );
     greetings.create(&PostParams::default(), &g).await.unwrap();
-    let status = |sim: &Simulator| sim.object("example.com", "greetings", "default", "hello").map(|o| o["status"].clone());
-    eventually("two copies", || status(&sim).is_some_and(|s| s["observedGeneration"] == 1 && s["copies"] == 2)).await;
+    let status = |sim: &Simulator| {
+        sim.object("example.com", "greetings", "default", "hello")
+            .map(|o| o["status"].clone())
+    };
+    eventually("two copies", || {
+        status(&sim).is_some_and(|s| s["observedGeneration"] == 1 && s["copies"] == 2)
+    })
+    .await;
     let cms = sim.objects("", "configmaps");
     assert_eq!(cms.len(), 2);
     assert_eq!(cms[0]["metadata"]["ownerReferences"][0]["kind"], "Greeting");
-    let hello = sim.object("example.com", "greetings", "default", "hello").unwrap();
+    let hello = sim
+        .object("example.com", "greetings", "default", "hello")
+        .unwrap();
     assert_eq!(hello["metadata"]["finalizers"], json!(["example.com/cleanup"]));
 
     // A spec change bumps the generation; the controller follows.
-    greetings.patch("hello", &PatchParams::default(), &Patch::Merge(json!({"spec": {"copies": 3}}))).await.unwrap();
-    eventually("three copies", || status(&sim).is_some_and(|s| s["observedGeneration"] == 2 && s["copies"] == 3)).await;
+    greetings
+        .patch(
+            "hello",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"copies": 3}})),
+        )
+        .await
+        .unwrap();
+    eventually("three copies", || {
+        status(&sim).is_some_and(|s| s["observedGeneration"] == 2 && s["copies"] == 3)
+    })
+    .await;
     assert_eq!(sim.objects("", "configmaps").len(), 3);
 
     // Deleting an owned child triggers a reconcile through the owns() watch.
-    Api::<ConfigMap>::default_namespaced(client.clone()).delete("hello-1", &DeleteParams::default()).await.unwrap();
-    eventually("child recreated", || sim.object("", "configmaps", "default", "hello-1").is_some()).await;
+    Api::<ConfigMap>::default_namespaced(client.clone())
+        .delete("hello-1", &DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("child recreated", || {
+        sim.object("", "configmaps", "default", "hello-1").is_some()
+    })
+    .await;
 
     // Converged: requeues keep reconciling, but nothing is written.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let writes = sim.metrics().writes;
     let reconciles = ctx.reconciles.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(3600)).await;
-    assert!(ctx.reconciles.load(Ordering::SeqCst) > reconciles, "periodic requeues ran");
-    assert_eq!(sim.metrics().writes, writes, "a converged controller makes no writes");
+    assert!(
+        ctx.reconciles.load(Ordering::SeqCst) > reconciles,
+        "periodic requeues ran"
+    );
+    assert_eq!(
+        sim.metrics().writes,
+        writes,
+        "a converged controller makes no writes"
+    );
     assert!(sim.metrics().requests(Verb::Patch, "greetings.example.com") > 2);
 
     // Deletion runs cleanup, releases the finalizer, and the garbage collector takes the children.
     greetings.delete("hello", &DeleteParams::default()).await.unwrap();
-    eventually("greeting gone", || sim.object("example.com", "greetings", "default", "hello").is_none()).await;
+    eventually("greeting gone", || {
+        sim.object("example.com", "greetings", "default", "hello")
+            .is_none()
+    })
+    .await;
     assert_eq!(ctx.cleanups.load(Ordering::SeqCst), 1);
-    assert!(sim.objects("", "configmaps").is_empty(), "owned ConfigMaps were garbage-collected");
+    assert!(
+        sim.objects("", "configmaps").is_empty(),
+        "owned ConfigMaps were garbage-collected"
+    );
     task.abort();
 }

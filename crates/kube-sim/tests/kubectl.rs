@@ -14,9 +14,15 @@ use tokio::process::Command;
 
 fn kubectl_path() -> Option<PathBuf> {
     let candidates = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("kubectl")).collect::<Vec<_>>())
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("kubectl"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
-    std::iter::once(PathBuf::from("/usr/bin/kubectl")).chain(candidates).find(|p| p.is_file())
+    std::iter::once(PathBuf::from("/usr/bin/kubectl"))
+        .chain(candidates)
+        .find(|p| p.is_file())
 }
 
 struct Kubectl {
@@ -29,7 +35,11 @@ struct Kubectl {
 impl Kubectl {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.bin);
-        c.arg("--kubeconfig").arg(&self.kubeconfig).arg("--cache-dir").arg(&self.cache).args(args);
+        c.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(&self.cache)
+            .args(args);
         c.env("HOME", &self.dir).stdin(Stdio::null()).kill_on_drop(true);
         c
     }
@@ -38,7 +48,10 @@ impl Kubectl {
         let out = self.cmd(args).output().await.unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "kubectl {args:?} failed\nstdout: {stdout}\nstderr: {stderr}");
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed\nstdout: {stdout}\nstderr: {stderr}"
+        );
         stdout
     }
 
@@ -82,7 +95,8 @@ spec:
             x-kubernetes-preserve-unknown-fields: true
 "#;
 
-const CR: &str = "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata:\n  name: demo\nspec:\n  mode: cluster\n";
+const CR: &str =
+    "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata:\n  name: demo\nspec:\n  mode: cluster\n";
 const CR_SSA: &str = "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata:\n  name: demo\n  labels: {team: search}\nspec:\n  mode: cluster\n  replicas: 2\n";
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - {name: app, image: 'nginx:IMAGE'}\n";
@@ -102,18 +116,35 @@ async fn kubectl_apply_get_watch_delete() {
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("kubeconfig");
     http.write_kubeconfig(&kubeconfig).unwrap();
-    let k = Kubectl { bin, kubeconfig, cache: dir.join("cache"), dir: dir.clone() };
+    let k = Kubectl {
+        bin,
+        kubeconfig,
+        cache: dir.join("cache"),
+        dir: dir.clone(),
+    };
 
     let crd = k.file("crd.yaml", CRD);
     let out = k.run(&["apply", "-f", &crd]).await;
-    assert!(out.contains("customresourcedefinition.apiextensions.k8s.io/milvuses.milvus.io created"), "{out}");
+    assert!(
+        out.contains("customresourcedefinition.apiextensions.k8s.io/milvuses.milvus.io created"),
+        "{out}"
+    );
     let cr = k.file("cr.yaml", CR);
     let out = k.run(&["apply", "-f", &cr]).await;
     assert!(out.contains("milvus.milvus.io/demo created"), "{out}");
 
     // Status with a condition the Updated column filters on.
     let status = r#"{"status":{"status":"Healthy","conditions":[{"type":"Ready","status":"True"},{"type":"MilvusUpdated","status":"False"}]}}"#;
-    k.run(&["patch", "milvus", "demo", "--subresource=status", "--type=merge", "-p", status]).await;
+    k.run(&[
+        "patch",
+        "milvus",
+        "demo",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        status,
+    ])
+    .await;
     let out = k.run(&["get", "milvus", "demo"]).await;
     let mut lines = out.lines();
     let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
@@ -127,26 +158,76 @@ async fn kubectl_apply_get_watch_delete() {
     let ssa = k.file("cr-ssa.yaml", CR_SSA);
     let out = k.run(&["apply", "--server-side", "-f", &ssa]).await;
     assert!(out.contains("serverside-applied"), "{out}");
-    let out = k.run(&["get", "milvus", "demo", "-o", "jsonpath={.spec.replicas} {.metadata.labels.team}"]).await;
+    let out = k
+        .run(&[
+            "get",
+            "milvus",
+            "demo",
+            "-o",
+            "jsonpath={.spec.replicas} {.metadata.labels.team}",
+        ])
+        .await;
     assert_eq!(out, "2 search");
 
-    let mut watch = k.cmd(&["get", "milvus", "demo", "-w", "--output-watch-events"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut watch = k
+        .cmd(&["get", "milvus", "demo", "-w", "--output-watch-events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    k.run(&["patch", "milvus", "demo", "--subresource=status", "--type=merge", "-p", r#"{"status":{"status":"Upgrading"}}"#]).await;
+    k.run(&[
+        "patch",
+        "milvus",
+        "demo",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"status":"Upgrading"}}"#,
+    ])
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     watch.start_kill().unwrap();
     let mut watched = String::new();
-    watch.stdout.take().unwrap().read_to_string(&mut watched).await.unwrap();
+    watch
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut watched)
+        .await
+        .unwrap();
     let _ = watch.wait().await;
-    assert!(watched.contains("ADDED") && watched.contains("Healthy"), "{watched}");
-    assert!(watched.contains("MODIFIED") && watched.contains("Upgrading"), "{watched}");
+    assert!(
+        watched.contains("ADDED") && watched.contains("Healthy"),
+        "{watched}"
+    );
+    assert!(
+        watched.contains("MODIFIED") && watched.contains("Upgrading"),
+        "{watched}"
+    );
 
     // Client-side apply of a built-in kind twice: create, then a strategic-merge patch.
     let d1 = k.file("deploy.yaml", &DEPLOY.replace("IMAGE", "1.27"));
-    assert!(k.run(&["apply", "-f", &d1]).await.contains("deployment.apps/web created"));
+    assert!(
+        k.run(&["apply", "-f", &d1])
+            .await
+            .contains("deployment.apps/web created")
+    );
     let d2 = k.file("deploy2.yaml", &DEPLOY.replace("IMAGE", "1.28"));
-    assert!(k.run(&["apply", "-f", &d2]).await.contains("deployment.apps/web configured"));
-    let out = k.run(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}"]).await;
+    assert!(
+        k.run(&["apply", "-f", &d2])
+            .await
+            .contains("deployment.apps/web configured")
+    );
+    let out = k
+        .run(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}",
+        ])
+        .await;
     assert_eq!(out, "nginx:1.28 2");
 
     let out = k.run(&["delete", "milvus", "demo"]).await;

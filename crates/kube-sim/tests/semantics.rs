@@ -41,15 +41,31 @@ async fn stale_resource_version_update_is_409_conflict() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let created = cms.create(&PostParams::default(), &cm("a")).await.unwrap();
-    let rv1: u64 = created.metadata.resource_version.clone().unwrap().parse().unwrap();
+    let rv1: u64 = created
+        .metadata
+        .resource_version
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut first = created.clone();
     first.data = Some([("k".to_string(), "1".to_string())].into());
     let updated = cms.replace("a", &PostParams::default(), &first).await.unwrap();
-    let rv2: u64 = updated.metadata.resource_version.clone().unwrap().parse().unwrap();
+    let rv2: u64 = updated
+        .metadata
+        .resource_version
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(rv2 > rv1);
     let mut stale = created;
     stale.data = Some([("k".to_string(), "2".to_string())].into());
-    let (code, reason) = api_err(cms.replace("a", &PostParams::default(), &stale).await.unwrap_err());
+    let (code, reason) = api_err(
+        cms.replace("a", &PostParams::default(), &stale)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((code, reason.as_str()), (409, "Conflict"));
     // A second create of the same name is AlreadyExists, and get_opt of a missing name is None.
     let (code, reason) = api_err(cms.create(&PostParams::default(), &cm("a")).await.unwrap_err());
@@ -64,18 +80,40 @@ async fn stale_resource_version_update_is_409_conflict() {
 async fn generation_bumps_on_spec_changes_only() {
     let sim = Simulator::new();
     let deps: Api<Deployment> = Api::default_namespaced(sim.client());
-    let d = deps.create(&PostParams::default(), &deployment("web")).await.unwrap();
+    let d = deps
+        .create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
     assert_eq!(d.metadata.generation, Some(1));
     let pp = PatchParams::default();
-    let d = deps.patch("web", &pp, &Patch::Merge(json!({"metadata": {"labels": {"x": "y"}}}))).await.unwrap();
+    let d = deps
+        .patch(
+            "web",
+            &pp,
+            &Patch::Merge(json!({"metadata": {"labels": {"x": "y"}}})),
+        )
+        .await
+        .unwrap();
     assert_eq!(d.metadata.generation, Some(1), "metadata change");
-    let d = deps.patch_status("web", &pp, &Patch::Merge(json!({"status": {"replicas": 3}}))).await.unwrap();
+    let d = deps
+        .patch_status("web", &pp, &Patch::Merge(json!({"status": {"replicas": 3}})))
+        .await
+        .unwrap();
     assert_eq!(d.metadata.generation, Some(1), "status change");
-    let d = deps.patch("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 4}}))).await.unwrap();
+    let d = deps
+        .patch("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 4}})))
+        .await
+        .unwrap();
     assert_eq!(d.metadata.generation, Some(2), "spec change");
     let rv = d.metadata.resource_version.clone();
-    let same = deps.patch("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 4}}))).await.unwrap();
-    assert_eq!(same.metadata.resource_version, rv, "a no-op write keeps the resourceVersion");
+    let same = deps
+        .patch("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 4}})))
+        .await
+        .unwrap();
+    assert_eq!(
+        same.metadata.resource_version, rv,
+        "a no-op write keeps the resourceVersion"
+    );
 }
 
 /// Status subresource: the main resource ignores status; /status ignores spec.
@@ -83,16 +121,29 @@ async fn generation_bumps_on_spec_changes_only() {
 async fn status_subresource_splits_spec_and_status() {
     let sim = Simulator::new();
     let deps: Api<Deployment> = Api::default_namespaced(sim.client());
-    deps.create(&PostParams::default(), &deployment("web")).await.unwrap();
+    deps.create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
     let pp = PatchParams::default();
     let d = deps
-        .patch("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 2}, "status": {"replicas": 9}})))
+        .patch(
+            "web",
+            &pp,
+            &Patch::Merge(json!({"spec": {"replicas": 2}, "status": {"replicas": 9}})),
+        )
         .await
         .unwrap();
     assert_eq!(d.spec.replicas, Some(2));
-    assert!(d.status.as_ref().and_then(|s| s.replicas).is_none(), "status ignored on the main resource");
+    assert!(
+        d.status.as_ref().and_then(|s| s.replicas).is_none(),
+        "status ignored on the main resource"
+    );
     let d = deps
-        .patch_status("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 7}, "status": {"replicas": 2}})))
+        .patch_status(
+            "web",
+            &pp,
+            &Patch::Merge(json!({"spec": {"replicas": 7}, "status": {"replicas": 2}})),
+        )
         .await
         .unwrap();
     assert_eq!(d.spec.replicas, Some(2), "spec ignored on /status");
@@ -104,12 +155,18 @@ async fn status_subresource_splits_spec_and_status() {
 async fn scale_subresource_reads_and_writes_replicas() {
     let sim = Simulator::new();
     let deps: Api<Deployment> = Api::default_namespaced(sim.client());
-    deps.create(&PostParams::default(), &deployment("web")).await.unwrap();
+    deps.create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
     let scale = deps.get_scale("web").await.unwrap();
     assert_eq!(scale.spec.unwrap().replicas, Some(1));
     assert_eq!(scale.status.unwrap().selector.as_deref(), Some("app=web"));
     let scale = deps
-        .patch_scale("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 5}})))
+        .patch_scale(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 5}})),
+        )
         .await
         .unwrap();
     assert_eq!(scale.spec.unwrap().replicas, Some(5));
@@ -131,16 +188,32 @@ async fn finalizers_hold_deletion_until_removed() {
     let held = cms.get("held").await.unwrap();
     assert!(held.metadata.deletion_timestamp.is_some());
     let err = cms
-        .patch("held", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/hold", "new"]}})))
+        .patch(
+            "held",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/hold", "new"]}})),
+        )
         .await
         .unwrap_err();
     assert_eq!(api_err(err).0, 422);
     // kube's finalizer helper removes with a JSON patch guarded by `test`.
-    let wrong = json_patch(json!([{"op": "test", "path": "/metadata/finalizers/0", "value": "other"},
-        {"op": "remove", "path": "/metadata/finalizers/0"}]));
-    assert_eq!(api_err(cms.patch("held", &PatchParams::default(), &wrong).await.unwrap_err()).0, 422);
-    let right = json_patch(json!([{"op": "test", "path": "/metadata/finalizers/0", "value": "example.com/hold"},
-        {"op": "remove", "path": "/metadata/finalizers/0"}]));
+    let wrong = json_patch(
+        json!([{"op": "test", "path": "/metadata/finalizers/0", "value": "other"},
+        {"op": "remove", "path": "/metadata/finalizers/0"}]),
+    );
+    assert_eq!(
+        api_err(
+            cms.patch("held", &PatchParams::default(), &wrong)
+                .await
+                .unwrap_err()
+        )
+        .0,
+        422
+    );
+    let right = json_patch(
+        json!([{"op": "test", "path": "/metadata/finalizers/0", "value": "example.com/hold"},
+        {"op": "remove", "path": "/metadata/finalizers/0"}]),
+    );
     cms.patch("held", &PatchParams::default(), &right).await.unwrap();
     assert!(cms.get_opt("held").await.unwrap().is_none());
 }
@@ -162,7 +235,9 @@ async fn gc_background_deletes_dependents() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let owner = cms.create(&PostParams::default(), &cm("owner")).await.unwrap();
-    cms.create(&PostParams::default(), &owned_cm("child", &owner, false)).await.unwrap();
+    cms.create(&PostParams::default(), &owned_cm("child", &owner, false))
+        .await
+        .unwrap();
     cms.delete("owner", &DeleteParams::background()).await.unwrap();
     assert!(cms.get_opt("owner").await.unwrap().is_none());
     assert!(cms.get_opt("child").await.unwrap().is_none());
@@ -186,14 +261,27 @@ async fn gc_foreground_waits_for_blocking_dependents() {
     cms.delete("owner", &DeleteParams::foreground()).await.unwrap();
     let o = cms.get("owner").await.unwrap();
     assert!(o.metadata.deletion_timestamp.is_some());
-    assert_eq!(o.metadata.finalizers, Some(vec!["foregroundDeletion".to_string()]));
+    assert_eq!(
+        o.metadata.finalizers,
+        Some(vec!["foregroundDeletion".to_string()])
+    );
     let c = cms.get("child").await.unwrap();
-    assert!(c.metadata.deletion_timestamp.is_some(), "dependent deletion started");
-    cms.patch("child", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}})))
-        .await
-        .unwrap();
+    assert!(
+        c.metadata.deletion_timestamp.is_some(),
+        "dependent deletion started"
+    );
+    cms.patch(
+        "child",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .unwrap();
     assert!(cms.get_opt("child").await.unwrap().is_none());
-    assert!(cms.get_opt("owner").await.unwrap().is_none(), "owner goes once blocking dependents are gone");
+    assert!(
+        cms.get_opt("owner").await.unwrap().is_none(),
+        "owner goes once blocking dependents are gone"
+    );
 }
 
 /// Garbage collection, orphan: dependents stay, without the owner reference.
@@ -202,7 +290,9 @@ async fn gc_orphan_keeps_dependents() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let owner = cms.create(&PostParams::default(), &cm("owner")).await.unwrap();
-    cms.create(&PostParams::default(), &owned_cm("child", &owner, true)).await.unwrap();
+    cms.create(&PostParams::default(), &owned_cm("child", &owner, true))
+        .await
+        .unwrap();
     cms.delete("owner", &DeleteParams::orphan()).await.unwrap();
     assert!(cms.get_opt("owner").await.unwrap().is_none());
     let child = cms.get("child").await.unwrap();
@@ -216,9 +306,12 @@ async fn namespace_deletion_cascades() {
     let sim = Simulator::new();
     let client = sim.client();
     let nss: Api<Namespace> = Api::all(client.clone());
-    nss.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "team"}})).unwrap())
-        .await
-        .unwrap();
+    nss.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "team"}})).unwrap(),
+    )
+    .await
+    .unwrap();
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "team");
     cms.create(&PostParams::default(), &cm("x")).await.unwrap();
     nss.delete("team", &DeleteParams::default()).await.unwrap();
@@ -232,39 +325,121 @@ async fn namespace_deletion_cascades() {
 async fn list_selectors_and_paging() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
-    for (name, tier) in [("a", Some("front")), ("b", Some("back")), ("c", None), ("d", Some("front"))] {
+    for (name, tier) in [
+        ("a", Some("front")),
+        ("b", Some("back")),
+        ("c", None),
+        ("d", Some("front")),
+    ] {
         let mut c = cm(name);
         if let Some(t) = tier {
             c.metadata.labels = Some([("tier".to_string(), t.to_string())].into());
         }
         cms.create(&PostParams::default(), &c).await.unwrap();
     }
-    let names = |l: kube::core::ObjectList<ConfigMap>| l.items.into_iter().map(|c| c.metadata.name.unwrap()).collect::<Vec<_>>();
-    assert_eq!(names(cms.list(&ListParams::default().labels("tier=front")).await.unwrap()), ["a", "d"]);
-    assert_eq!(names(cms.list(&ListParams::default().labels("tier!=front")).await.unwrap()), ["b", "c"]);
-    assert_eq!(names(cms.list(&ListParams::default().labels("tier in (back,x)")).await.unwrap()), ["b"]);
-    assert_eq!(names(cms.list(&ListParams::default().labels("tier notin (front)")).await.unwrap()), ["b", "c"]);
-    assert_eq!(names(cms.list(&ListParams::default().labels("tier")).await.unwrap()), ["a", "b", "d"]);
-    assert_eq!(names(cms.list(&ListParams::default().labels("!tier")).await.unwrap()), ["c"]);
-    assert_eq!(names(cms.list(&ListParams::default().fields("metadata.name=b")).await.unwrap()), ["b"]);
+    let names = |l: kube::core::ObjectList<ConfigMap>| {
+        l.items
+            .into_iter()
+            .map(|c| c.metadata.name.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(
+            cms.list(&ListParams::default().labels("tier=front"))
+                .await
+                .unwrap()
+        ),
+        ["a", "d"]
+    );
+    assert_eq!(
+        names(
+            cms.list(&ListParams::default().labels("tier!=front"))
+                .await
+                .unwrap()
+        ),
+        ["b", "c"]
+    );
+    assert_eq!(
+        names(
+            cms.list(&ListParams::default().labels("tier in (back,x)"))
+                .await
+                .unwrap()
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        names(
+            cms.list(&ListParams::default().labels("tier notin (front)"))
+                .await
+                .unwrap()
+        ),
+        ["b", "c"]
+    );
+    assert_eq!(
+        names(cms.list(&ListParams::default().labels("tier")).await.unwrap()),
+        ["a", "b", "d"]
+    );
+    assert_eq!(
+        names(cms.list(&ListParams::default().labels("!tier")).await.unwrap()),
+        ["c"]
+    );
+    assert_eq!(
+        names(
+            cms.list(&ListParams::default().fields("metadata.name=b"))
+                .await
+                .unwrap()
+        ),
+        ["b"]
+    );
     let page1 = cms.list(&ListParams::default().limit(3)).await.unwrap();
     let token = page1.metadata.continue_.clone().unwrap();
     assert_eq!(names(page1), ["a", "b", "c"]);
-    let page2 = cms.list(&ListParams::default().limit(3).continue_token(&token)).await.unwrap();
+    let page2 = cms
+        .list(&ListParams::default().limit(3).continue_token(&token))
+        .await
+        .unwrap();
     assert!(page2.metadata.continue_.as_deref().unwrap_or_default().is_empty());
     assert_eq!(names(page2), ["d"]);
     // deletecollection with a selector
-    cms.delete_collection(&DeleteParams::default(), &ListParams::default().labels("tier=front")).await.unwrap();
+    cms.delete_collection(
+        &DeleteParams::default(),
+        &ListParams::default().labels("tier=front"),
+    )
+    .await
+    .unwrap();
     assert_eq!(names(cms.list(&ListParams::default()).await.unwrap()), ["b", "c"]);
     // Pods by status.phase; an unknown field is a 400.
     let pods: Api<Pod> = Api::default_namespaced(sim.client());
-    let err = pods.list(&ListParams::default().fields("spec.bogus=x")).await.unwrap_err();
-    assert_eq!(api_err(err).0, 400);
-    pods.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}})).unwrap())
+    let err = pods
+        .list(&ListParams::default().fields("spec.bogus=x"))
         .await
-        .unwrap();
-    assert_eq!(pods.list(&ListParams::default().fields("status.phase=Pending")).await.unwrap().items.len(), 1);
-    assert_eq!(pods.list(&ListParams::default().fields("status.phase=Running")).await.unwrap().items.len(), 0);
+        .unwrap_err();
+    assert_eq!(api_err(err).0, 400);
+    pods.create(
+        &PostParams::default(),
+        &serde_json::from_value(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        pods.list(&ListParams::default().fields("status.phase=Pending"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    assert_eq!(
+        pods.list(&ListParams::default().fields("status.phase=Running"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        0
+    );
 }
 
 /// dryRun=All runs admission but stores nothing.
@@ -273,7 +448,16 @@ async fn dry_run_stores_nothing() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let writes = sim.metrics().writes;
-    let out = cms.create(&PostParams { dry_run: true, ..Default::default() }, &cm("dry")).await.unwrap();
+    let out = cms
+        .create(
+            &PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &cm("dry"),
+        )
+        .await
+        .unwrap();
     assert_eq!(out.metadata.name.as_deref(), Some("dry"));
     assert!(cms.get_opt("dry").await.unwrap().is_none());
     assert_eq!(sim.metrics().writes, writes);
@@ -286,21 +470,57 @@ async fn server_side_apply_conflicts_and_force() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let body = |v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"k": v}});
-    cms.patch("ssa", &PatchParams::apply("alice"), &Patch::Apply(body("1"))).await.unwrap();
-    let err = cms.patch("ssa", &PatchParams::apply("bob"), &Patch::Apply(body("2"))).await.unwrap_err();
-    let kube::Error::Api(status) = err else { panic!("expected API error") };
+    cms.patch("ssa", &PatchParams::apply("alice"), &Patch::Apply(body("1")))
+        .await
+        .unwrap();
+    let err = cms
+        .patch("ssa", &PatchParams::apply("bob"), &Patch::Apply(body("2")))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("expected API error")
+    };
     assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
-    assert!(status.message.contains("conflict with \"alice\""), "{}", status.message);
-    cms.patch("ssa", &PatchParams::apply("bob"), &Patch::Apply(body("1"))).await.unwrap();
-    let forced = cms.patch("ssa", &PatchParams::apply("bob").force(), &Patch::Apply(body("3"))).await.unwrap();
+    assert!(
+        status.message.contains("conflict with \"alice\""),
+        "{}",
+        status.message
+    );
+    cms.patch("ssa", &PatchParams::apply("bob"), &Patch::Apply(body("1")))
+        .await
+        .unwrap();
+    let forced = cms
+        .patch(
+            "ssa",
+            &PatchParams::apply("bob").force(),
+            &Patch::Apply(body("3")),
+        )
+        .await
+        .unwrap();
     assert_eq!(forced.data.unwrap()["k"], "3");
-    let managers: Vec<String> = forced.metadata.managed_fields.unwrap().into_iter().filter_map(|m| m.manager).collect();
+    let managers: Vec<String> = forced
+        .metadata
+        .managed_fields
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| m.manager)
+        .collect();
     assert!(managers.contains(&"bob".to_string()));
     // Alice's apply now conflicts with bob, who owns the field.
-    assert!(cms.patch("ssa", &PatchParams::apply("alice"), &Patch::Apply(body("4"))).await.is_err());
+    assert!(
+        cms.patch("ssa", &PatchParams::apply("alice"), &Patch::Apply(body("4")))
+            .await
+            .is_err()
+    );
     // Re-applying the same intent is a no-op: no new resourceVersion.
     let before = sim.resource_version();
-    cms.patch("ssa", &PatchParams::apply("bob").force(), &Patch::Apply(body("3"))).await.unwrap();
+    cms.patch(
+        "ssa",
+        &PatchParams::apply("bob").force(),
+        &Patch::Apply(body("3")),
+    )
+    .await
+    .unwrap();
     assert_eq!(sim.resource_version(), before);
 }
 
@@ -313,22 +533,41 @@ async fn server_side_apply_merges_containers_by_name() {
     let mut d = serde_json::to_value(deployment("web")).unwrap();
     d["apiVersion"] = json!("apps/v1");
     d["kind"] = json!("Deployment");
-    deps.patch("web", &PatchParams::apply("op"), &Patch::Apply(&d)).await.unwrap();
+    deps.patch("web", &PatchParams::apply("op"), &Patch::Apply(&d))
+        .await
+        .unwrap();
     let sidecar = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
         "spec": {"template": {"spec": {"containers": [{"name": "sidecar", "image": "envoy:1"}]}}}});
-    let out = deps.patch("web", &PatchParams::apply("mesh"), &Patch::Apply(&sidecar)).await.unwrap();
-    let names: Vec<String> = out.spec.template.spec.unwrap().containers.into_iter().map(|c| c.name).collect();
+    let out = deps
+        .patch("web", &PatchParams::apply("mesh"), &Patch::Apply(&sidecar))
+        .await
+        .unwrap();
+    let names: Vec<String> = out
+        .spec
+        .template
+        .spec
+        .unwrap()
+        .containers
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(names, ["app", "sidecar"]);
     // The operator changes its image; the sidecar stays.
     d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.28");
-    let out = deps.patch("web", &PatchParams::apply("op"), &Patch::Apply(&d)).await.unwrap();
+    let out = deps
+        .patch("web", &PatchParams::apply("op"), &Patch::Apply(&d))
+        .await
+        .unwrap();
     let containers = out.spec.template.spec.unwrap().containers;
     assert_eq!(containers.len(), 2);
     assert_eq!(containers[0].image.as_deref(), Some("nginx:1.28"));
     assert_eq!(containers[0].image_pull_policy.as_deref(), Some("IfNotPresent"));
     // The mesh manager stops applying its sidecar: it is removed.
     let none = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"mesh": "on"}}});
-    let out = deps.patch("web", &PatchParams::apply("mesh"), &Patch::Apply(&none)).await.unwrap();
+    let out = deps
+        .patch("web", &PatchParams::apply("mesh"), &Patch::Apply(&none))
+        .await
+        .unwrap();
     assert_eq!(out.spec.template.spec.unwrap().containers.len(), 1);
 }
 
@@ -337,14 +576,23 @@ async fn server_side_apply_merges_containers_by_name() {
 async fn strategic_merge_patch_merges_by_key() {
     let sim = Simulator::new();
     let deps: Api<Deployment> = Api::default_namespaced(sim.client());
-    deps.create(&PostParams::default(), &deployment("web")).await.unwrap();
+    deps.create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
     let patch = json!({"spec": {"template": {"spec": {"containers": [
         {"name": "app", "env": [{"name": "A", "value": "1"}]},
         {"name": "log", "image": "fluent-bit:3"}]}}}});
-    let out = deps.patch("web", &PatchParams::default(), &Patch::Strategic(patch)).await.unwrap();
+    let out = deps
+        .patch("web", &PatchParams::default(), &Patch::Strategic(patch))
+        .await
+        .unwrap();
     let containers = out.spec.template.spec.unwrap().containers;
     assert_eq!(containers.len(), 2);
-    assert_eq!(containers[0].image.as_deref(), Some("nginx:1.27"), "merged, not replaced");
+    assert_eq!(
+        containers[0].image.as_deref(),
+        Some("nginx:1.27"),
+        "merged, not replaced"
+    );
     assert_eq!(containers[0].env.as_ref().unwrap()[0].name, "A");
     assert_eq!(containers[1].image_pull_policy.as_deref(), Some("IfNotPresent"));
 }
@@ -360,7 +608,10 @@ async fn builtin_defaults_match_the_api_server() {
         .unwrap();
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["spec"]["replicas"], 1);
-    assert_eq!(v["spec"]["strategy"], json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}));
+    assert_eq!(
+        v["spec"]["strategy"],
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+    );
     assert_eq!(v["spec"]["revisionHistoryLimit"], 10);
     assert_eq!(v["spec"]["progressDeadlineSeconds"], 600);
     let pod = &v["spec"]["template"]["spec"];
@@ -369,19 +620,28 @@ async fn builtin_defaults_match_the_api_server() {
     assert_eq!(pod["terminationGracePeriodSeconds"], 30);
     assert_eq!(pod["schedulerName"], "default-scheduler");
     assert_eq!(pod["securityContext"], json!({}));
-    assert_eq!(pod["containers"][0]["terminationMessagePath"], "/dev/termination-log");
+    assert_eq!(
+        pod["containers"][0]["terminationMessagePath"],
+        "/dev/termination-log"
+    );
     assert_eq!(pod["containers"][0]["terminationMessagePolicy"], "File");
     assert_eq!(pod["containers"][0]["ports"][0]["protocol"], "TCP");
 
     let latest: Deployment = serde_json::from_value(json!({"metadata": {"name": "l"}, "spec": {"selector": {"matchLabels": {"a": "l"}},
         "template": {"metadata": {"labels": {"a": "l"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}, {"name": "d", "image": "nginx:latest"}]}}}})).unwrap();
-    let l = Api::<Deployment>::default_namespaced(client.clone()).create(&PostParams::default(), &latest).await.unwrap();
+    let l = Api::<Deployment>::default_namespaced(client.clone())
+        .create(&PostParams::default(), &latest)
+        .await
+        .unwrap();
     let cs = l.spec.template.spec.unwrap().containers;
     assert_eq!(cs[0].image_pull_policy.as_deref(), Some("Always"));
     assert_eq!(cs[1].image_pull_policy.as_deref(), Some("Always"));
 
     let svcs: Api<Service> = Api::default_namespaced(client.clone());
-    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "s"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}})).unwrap();
+    let svc: Service = serde_json::from_value(
+        json!({"metadata": {"name": "s"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+    )
+    .unwrap();
     let s = serde_json::to_value(svcs.create(&PostParams::default(), &svc).await.unwrap()).unwrap();
     assert_eq!(s["spec"]["type"], "ClusterIP");
     assert_eq!(s["spec"]["sessionAffinity"], "None");
@@ -390,8 +650,18 @@ async fn builtin_defaults_match_the_api_server() {
     assert_eq!(s["spec"]["ipFamilies"], json!(["IPv4"]));
     assert!(s["spec"]["clusterIP"].as_str().unwrap().starts_with("10.96."));
     // The cluster IP survives an update that does not mention it, and is immutable.
-    let again = svcs.patch("s", &PatchParams::default(), &Patch::Merge(json!({"spec": {"ports": [{"port": 81}]}}))).await.unwrap();
-    assert_eq!(serde_json::to_value(&again).unwrap()["spec"]["clusterIP"], s["spec"]["clusterIP"]);
+    let again = svcs
+        .patch(
+            "s",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"ports": [{"port": 81}]}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&again).unwrap()["spec"]["clusterIP"],
+        s["spec"]["clusterIP"]
+    );
 
     let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
     let pvc: PersistentVolumeClaim = serde_json::from_value(json!({"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})).unwrap();
@@ -402,7 +672,10 @@ async fn builtin_defaults_match_the_api_server() {
     let mut bad = serde_json::to_value(deployment("bad")).unwrap();
     bad["spec"]["selector"]["matchLabels"]["app"] = json!("other");
     let bad: Deployment = serde_json::from_value(bad).unwrap();
-    let err = Api::<Deployment>::default_namespaced(client).create(&PostParams::default(), &bad).await.unwrap_err();
+    let err = Api::<Deployment>::default_namespaced(client)
+        .create(&PostParams::default(), &bad)
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err), (422, "Invalid".to_string()));
 }
 
@@ -444,12 +717,26 @@ async fn crd_defaults_pruning_and_validation() {
     let client = sim.client();
     let crds: Api<DynamicObject> = Api::all_with(
         client.clone(),
-        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"), "customresourcedefinitions"),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
     );
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets");
+    let ar =
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets");
     let widgets: Api<DynamicObject> = Api::namespaced_with(client.clone(), "default", &ar);
-    assert_eq!(api_err(widgets.list(&ListParams::default()).await.unwrap_err()).0, 404, "not served before the CRD");
-    crds.patch("widgets.example.com", &PatchParams::apply("test"), &Patch::Apply(crd())).await.unwrap();
+    assert_eq!(
+        api_err(widgets.list(&ListParams::default()).await.unwrap_err()).0,
+        404,
+        "not served before the CRD"
+    );
+    crds.patch(
+        "widgets.example.com",
+        &PatchParams::apply("test"),
+        &Patch::Apply(crd()),
+    )
+    .await
+    .unwrap();
     let established = crds.get("widgets.example.com").await.unwrap();
     assert_eq!(established.data["status"]["conditions"][1]["type"], "Established");
 
@@ -458,57 +745,151 @@ async fn crd_defaults_pruning_and_validation() {
         "status": {"replicas": 5}})).unwrap();
     let created = widgets.create(&PostParams::default(), &w).await.unwrap();
     assert_eq!(created.data["spec"]["replicas"], 1, "default");
-    assert_eq!(created.data["spec"]["tuning"]["level"], 3, "nested default under a defaulted object");
+    assert_eq!(
+        created.data["spec"]["tuning"]["level"], 3,
+        "nested default under a defaulted object"
+    );
     assert!(created.data["spec"].get("unknown").is_none(), "pruned");
-    assert_eq!(created.data["spec"]["extra"]["anything"]["goes"], true, "preserved");
-    assert!(created.data.get("status").is_none(), "status is ignored on create with a status subresource");
+    assert_eq!(
+        created.data["spec"]["extra"]["anything"]["goes"], true,
+        "preserved"
+    );
+    assert!(
+        created.data.get("status").is_none(),
+        "status is ignored on create with a status subresource"
+    );
 
     let bad: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
-        "metadata": {"name": "w2"}, "spec": {"size": "huge", "replicas": "three"}})).unwrap();
-    let kube::Error::Api(status) = widgets.create(&PostParams::default(), &bad).await.unwrap_err() else { panic!() };
+        "metadata": {"name": "w2"}, "spec": {"size": "huge", "replicas": "three"}}))
+    .unwrap();
+    let kube::Error::Api(status) = widgets.create(&PostParams::default(), &bad).await.unwrap_err() else {
+        panic!()
+    };
     assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
-    let causes: Vec<String> = status.details.unwrap().causes.into_iter().map(|c| c.field).collect();
+    let causes: Vec<String> = status
+        .details
+        .unwrap()
+        .causes
+        .into_iter()
+        .map(|c| c.field)
+        .collect();
     assert_eq!(causes, ["spec.replicas", "spec.size"]);
-    let missing: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
-        "metadata": {"name": "w3"}, "spec": {}})).unwrap();
-    let kube::Error::Api(status) = widgets.create(&PostParams::default(), &missing).await.unwrap_err() else { panic!() };
+    let missing: DynamicObject =
+        serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w3"}, "spec": {}}))
+        .unwrap();
+    let kube::Error::Api(status) = widgets
+        .create(&PostParams::default(), &missing)
+        .await
+        .unwrap_err()
+    else {
+        panic!()
+    };
     assert_eq!(status.details.unwrap().causes[0].field, "spec.size");
 
     // fieldValidation=Strict (kubectl's default) rejects unknown fields instead of pruning them.
     let strict = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w4"}, "spec": {"size": "small", "bogus": 1}});
     let kube::Error::Api(status) = widgets
-        .patch("w4", &PatchParams::apply("t").validation_strict(), &Patch::Apply(&strict))
+        .patch(
+            "w4",
+            &PatchParams::apply("t").validation_strict(),
+            &Patch::Apply(&strict),
+        )
         .await
         .unwrap_err()
     else {
         panic!()
     };
     assert_eq!((status.code, status.reason.as_str()), (400, "BadRequest"));
-    assert!(status.message.contains("unknown field \"spec.bogus\""), "{}", status.message);
+    assert!(
+        status.message.contains("unknown field \"spec.bogus\""),
+        "{}",
+        status.message
+    );
 
     // Status and scale subresources of the custom resource.
-    let st = widgets.patch_status("w1", &PatchParams::default(), &Patch::Merge(json!({"status": {"replicas": 1, "phase": "Ready"}}))).await.unwrap();
+    let st = widgets
+        .patch_status(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 1, "phase": "Ready"}})),
+        )
+        .await
+        .unwrap();
     assert_eq!(st.data["status"]["phase"], "Ready");
     assert_eq!(st.metadata.generation, Some(1));
-    let scale = widgets.patch_scale("w1", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 4}}))).await.unwrap();
+    let scale = widgets
+        .patch_scale(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .unwrap();
     assert_eq!(scale.spec.unwrap().replicas, Some(4));
     assert_eq!(widgets.get("w1").await.unwrap().metadata.generation, Some(2));
 
     // Strategic merge patch is not supported for custom resources.
-    let err = widgets.patch("w1", &PatchParams::default(), &Patch::Strategic(json!({"spec": {"size": "large"}}))).await.unwrap_err();
+    let err = widgets
+        .patch(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Strategic(json!({"spec": {"size": "large"}})),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err).0, 415);
 
     // Deleting the CRD deletes its objects first; a finalizer on one holds the CRD, and no new
     // objects may be created meanwhile.
-    widgets.patch("w1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/keep"]}}))).await.unwrap();
-    crds.delete("widgets.example.com", &DeleteParams::default()).await.unwrap();
-    assert!(widgets.get("w1").await.unwrap().metadata.deletion_timestamp.is_some());
-    assert!(crds.get("widgets.example.com").await.unwrap().metadata.deletion_timestamp.is_some());
-    let late: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
-        "metadata": {"name": "late"}, "spec": {"size": "small"}})).unwrap();
-    assert_eq!(api_err(widgets.create(&PostParams::default(), &late).await.unwrap_err()).0, 405);
-    widgets.patch("w1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await.unwrap();
-    assert!(crds.get_opt("widgets.example.com").await.unwrap().is_none(), "the CRD goes with its last object");
+    widgets
+        .patch(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": ["example.com/keep"]}})),
+        )
+        .await
+        .unwrap();
+    crds.delete("widgets.example.com", &DeleteParams::default())
+        .await
+        .unwrap();
+    assert!(
+        widgets
+            .get("w1")
+            .await
+            .unwrap()
+            .metadata
+            .deletion_timestamp
+            .is_some()
+    );
+    assert!(
+        crds.get("widgets.example.com")
+            .await
+            .unwrap()
+            .metadata
+            .deletion_timestamp
+            .is_some()
+    );
+    let late: DynamicObject =
+        serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "late"}, "spec": {"size": "small"}}))
+        .unwrap();
+    assert_eq!(
+        api_err(widgets.create(&PostParams::default(), &late).await.unwrap_err()).0,
+        405
+    );
+    widgets
+        .patch(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+        )
+        .await
+        .unwrap();
+    assert!(
+        crds.get_opt("widgets.example.com").await.unwrap().is_none(),
+        "the CRD goes with its last object"
+    );
     assert_eq!(api_err(widgets.get("w1").await.unwrap_err()).0, 404);
     assert!(sim.objects("example.com", "widgets").is_empty());
     assert!(sim.metrics().requests(Verb::Create, "widgets.example.com") >= 3);
@@ -522,18 +903,35 @@ async fn pod_binding_and_eviction() {
     let client = sim.client();
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "p", "labels": {"app": "db"}},
-        "spec": {"containers": [{"name": "c", "image": "postgres:17"}]}})).unwrap();
+        "spec": {"containers": [{"name": "c", "image": "postgres:17"}]}}))
+    .unwrap();
     pods.create(&PostParams::default(), &pod).await.unwrap();
     let binding = |node: &str| json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": node}});
-    pods.create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n1")).await.unwrap();
-    assert_eq!(pods.get("p").await.unwrap().spec.unwrap().node_name.as_deref(), Some("n1"));
-    let err = pods.create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n2")).await.unwrap_err();
+    pods.create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        pods.get("p").await.unwrap().spec.unwrap().node_name.as_deref(),
+        Some("n1")
+    );
+    let err = pods
+        .create_subresource::<_, kube::core::Status>("binding", "p", &PostParams::default(), &binding("n2"))
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err).0, 409);
     // Changing other pod spec fields is forbidden.
-    let err = pods.patch("p", &PatchParams::default(), &Patch::Merge(json!({"spec": {"restartPolicy": "Never"}}))).await.unwrap_err();
+    let err = pods
+        .patch(
+            "p",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"restartPolicy": "Never"}})),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err), (422, "Invalid".to_string()));
 
-    let pdbs: Api<k8s_openapi::api::policy::v1::PodDisruptionBudget> = Api::default_namespaced(client.clone());
+    let pdbs: Api<k8s_openapi::api::policy::v1::PodDisruptionBudget> =
+        Api::default_namespaced(client.clone());
     let pdb = serde_json::from_value(json!({"metadata": {"name": "db"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}}})).unwrap();
     pdbs.create(&PostParams::default(), &pdb).await.unwrap();
     pdbs.patch_status("db", &PatchParams::default(), &Patch::Merge(json!({"status": {"disruptionsAllowed": 0, "currentHealthy": 1, "desiredHealthy": 1, "expectedPods": 1}})))
@@ -541,7 +939,13 @@ async fn pod_binding_and_eviction() {
         .unwrap();
     let err = pods.evict("p", &Default::default()).await.unwrap_err();
     assert_eq!(api_err(err), (429, "TooManyRequests".to_string()));
-    pdbs.patch_status("db", &PatchParams::default(), &Patch::Merge(json!({"status": {"disruptionsAllowed": 1}}))).await.unwrap();
+    pdbs.patch_status(
+        "db",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"status": {"disruptionsAllowed": 1}})),
+    )
+    .await
+    .unwrap();
     pods.evict("p", &Default::default()).await.unwrap();
     assert!(pods.get_opt("p").await.unwrap().is_none());
 }
@@ -561,22 +965,58 @@ async fn paged_lists_are_consistent_and_exact_reads_history() {
     let token = page1.metadata.continue_.clone().unwrap();
     cms.create(&PostParams::default(), &cm("bb")).await.unwrap();
     cms.delete("d", &DeleteParams::default()).await.unwrap();
-    cms.patch("c", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "changed"}}))).await.unwrap();
-    let page2 = cms.list(&ListParams::default().limit(10).continue_token(&token)).await.unwrap();
-    let names: Vec<String> = page2.items.iter().map(|c| c.metadata.name.clone().unwrap()).collect();
+    cms.patch(
+        "c",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"k": "changed"}})),
+    )
+    .await
+    .unwrap();
+    let page2 = cms
+        .list(&ListParams::default().limit(10).continue_token(&token))
+        .await
+        .unwrap();
+    let names: Vec<String> = page2
+        .items
+        .iter()
+        .map(|c| c.metadata.name.clone().unwrap())
+        .collect();
     assert_eq!(names, ["c", "d"], "the snapshot of the first page");
     assert_eq!(page2.items[0].data.as_ref().unwrap()["k"], "v");
     assert_eq!(page2.metadata.resource_version.as_deref(), Some(rv.as_str()));
 
-    let exact = cms.list(&ListParams::default().at(&rv).matching(kube::api::VersionMatch::Exact)).await.unwrap();
+    let exact = cms
+        .list(
+            &ListParams::default()
+                .at(&rv)
+                .matching(kube::api::VersionMatch::Exact),
+        )
+        .await
+        .unwrap();
     assert_eq!(exact.items.len(), 4);
     let latest = cms.list(&ListParams::default()).await.unwrap();
     assert_eq!(latest.items.len(), 4, "a, b, bb, c");
     for i in 0..30 {
-        cms.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": i.to_string()}}))).await.unwrap();
+        cms.patch(
+            "a",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"k": i.to_string()}})),
+        )
+        .await
+        .unwrap();
     }
-    let err = cms.list(&ListParams::default().at(&rv).matching(kube::api::VersionMatch::Exact)).await.unwrap_err();
+    let err = cms
+        .list(
+            &ListParams::default()
+                .at(&rv)
+                .matching(kube::api::VersionMatch::Exact),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err), (410, "Expired".to_string()));
-    let err = cms.list(&ListParams::default().limit(10).continue_token(&token)).await.unwrap_err();
+    let err = cms
+        .list(&ListParams::default().limit(10).continue_token(&token))
+        .await
+        .unwrap_err();
     assert_eq!(api_err(err), (410, "Expired".to_string()));
 }

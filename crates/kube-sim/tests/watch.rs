@@ -13,9 +13,15 @@ use kube_sim::{Fault, FaultRule, Faults, Simulator, Verb};
 use serde_json::json;
 
 fn cm(name: &str, labels: &[(&str, &str)]) -> ConfigMap {
-    let mut c: ConfigMap = serde_json::from_value(json!({"metadata": {"name": name}, "data": {"k": "v"}})).unwrap();
+    let mut c: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": name}, "data": {"k": "v"}})).unwrap();
     if !labels.is_empty() {
-        c.metadata.labels = Some(labels.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect());
+        c.metadata.labels = Some(
+            labels
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        );
     }
     c
 }
@@ -37,7 +43,13 @@ async fn watch_resumes_from_a_resource_version() {
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let a = cms.create(&PostParams::default(), &cm("a", &[])).await.unwrap();
     let rv = a.metadata.resource_version.unwrap();
-    cms.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "2"}}))).await.unwrap();
+    cms.patch(
+        "a",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"k": "2"}})),
+    )
+    .await
+    .unwrap();
     cms.create(&PostParams::default(), &cm("b", &[])).await.unwrap();
     let wp = WatchParams::default().disable_bookmarks();
     let mut stream = cms.watch(&wp, &rv).await.unwrap().boxed();
@@ -56,7 +68,13 @@ async fn watch_from_compacted_resource_version_is_410_gone() {
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let first = cms.create(&PostParams::default(), &cm("a", &[])).await.unwrap();
     for i in 0..5 {
-        cms.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": i.to_string()}}))).await.unwrap();
+        cms.patch(
+            "a",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"k": i.to_string()}})),
+        )
+        .await
+        .unwrap();
     }
     let rv = first.metadata.resource_version.unwrap();
     let mut stream = cms.watch(&WatchParams::default(), &rv).await.unwrap().boxed();
@@ -68,7 +86,10 @@ async fn watch_from_compacted_resource_version_is_410_gone() {
         }
         other => panic!("expected 410, got {}", kind(&other)),
     }
-    assert!(stream.try_next().await.unwrap().is_none(), "the stream ends after the error");
+    assert!(
+        stream.try_next().await.unwrap().is_none(),
+        "the stream ends after the error"
+    );
 }
 
 /// With a label selector, an object that stops matching is sent as DELETED and one that
@@ -80,12 +101,32 @@ async fn watch_selector_transitions_are_added_and_deleted() {
     let rv = sim.resource_version().to_string();
     let wp = WatchParams::default().labels("app=web").disable_bookmarks();
     let mut stream = cms.watch(&wp, &rv).await.unwrap().boxed();
-    cms.create(&PostParams::default(), &cm("x", &[("app", "db")])).await.unwrap();
-    cms.patch("x", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"app": "web"}}}))).await.unwrap();
+    cms.create(&PostParams::default(), &cm("x", &[("app", "db")]))
+        .await
+        .unwrap();
+    cms.patch(
+        "x",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"labels": {"app": "web"}}})),
+    )
+    .await
+    .unwrap();
     assert_eq!(kind(&stream.try_next().await.unwrap().unwrap()), "ADDED x");
-    cms.patch("x", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "2"}}))).await.unwrap();
+    cms.patch(
+        "x",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"k": "2"}})),
+    )
+    .await
+    .unwrap();
     assert_eq!(kind(&stream.try_next().await.unwrap().unwrap()), "MODIFIED x");
-    cms.patch("x", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"app": "db"}}}))).await.unwrap();
+    cms.patch(
+        "x",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"labels": {"app": "db"}}})),
+    )
+    .await
+    .unwrap();
     assert_eq!(kind(&stream.try_next().await.unwrap().unwrap()), "DELETED x");
 }
 
@@ -93,12 +134,20 @@ async fn watch_selector_transitions_are_added_and_deleted() {
 /// the stream ends at timeoutSeconds (virtual time).
 #[tokio::test(start_paused = true)]
 async fn idle_watch_gets_bookmarks_and_times_out() {
-    let sim = Simulator::builder().bookmark_interval(Duration::from_secs(10)).build();
+    let sim = Simulator::builder()
+        .bookmark_interval(Duration::from_secs(10))
+        .build();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     cms.create(&PostParams::default(), &cm("a", &[])).await.unwrap();
     let rv = sim.resource_version();
     let wp = WatchParams::default().timeout(25);
-    let events: Vec<_> = cms.watch(&wp, &rv.to_string()).await.unwrap().try_collect().await.unwrap();
+    let events: Vec<_> = cms
+        .watch(&wp, &rv.to_string())
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
     let bookmarks: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
@@ -106,7 +155,11 @@ async fn idle_watch_gets_bookmarks_and_times_out() {
             _ => None,
         })
         .collect();
-    assert_eq!(bookmarks, [rv.to_string(), rv.to_string()], "two bookmarks in 25 s at a 10 s interval");
+    assert_eq!(
+        bookmarks,
+        [rv.to_string(), rv.to_string()],
+        "two bookmarks in 25 s at a 10 s interval"
+    );
     assert_eq!(sim.metrics().bookmarks, 2);
 }
 
@@ -117,7 +170,10 @@ async fn kube_watcher_list_watch_and_streaming_list() {
     let sim = Simulator::new();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     cms.create(&PostParams::default(), &cm("a", &[])).await.unwrap();
-    for config in [watcher::Config::default(), watcher::Config::default().streaming_lists()] {
+    for config in [
+        watcher::Config::default(),
+        watcher::Config::default().streaming_lists(),
+    ] {
         let mut w = watcher(cms.clone(), config).boxed();
         let mut seen = Vec::new();
         loop {
@@ -132,9 +188,13 @@ async fn kube_watcher_list_watch_and_streaming_list() {
             }
         }
         assert_eq!(seen, ["Init", "InitApply a", "InitDone"]);
-        cms.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": format!("{}", sim.resource_version())}})))
-            .await
-            .unwrap();
+        cms.patch(
+            "a",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"k": format!("{}", sim.resource_version())}})),
+        )
+        .await
+        .unwrap();
         match w.try_next().await.unwrap().unwrap() {
             watcher::Event::Apply(o) => assert_eq!(o.metadata.name.as_deref(), Some("a")),
             other => panic!("unexpected {other:?}"),
@@ -146,14 +206,19 @@ async fn kube_watcher_list_watch_and_streaming_list() {
 /// resourceVersion, without losing changes.
 #[tokio::test(start_paused = true)]
 async fn watcher_recovers_from_dropped_streams() {
-    let sim = Simulator::builder().seed(3).faults(Faults::default().drop_watches(0.5)).build();
+    let sim = Simulator::builder()
+        .seed(3)
+        .faults(Faults::default().drop_watches(0.5))
+        .build();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let mut w = watcher(cms.clone(), watcher::Config::default()).boxed();
     let writer = tokio::spawn({
         let cms = cms.clone();
         async move {
             for i in 0..20 {
-                cms.create(&PostParams::default(), &cm(&format!("c{i}"), &[])).await.unwrap();
+                cms.create(&PostParams::default(), &cm(&format!("c{i}"), &[]))
+                    .await
+                    .unwrap();
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
@@ -178,13 +243,24 @@ async fn watcher_recovers_from_dropped_streams() {
 #[tokio::test(start_paused = true)]
 async fn injected_errors_and_timeouts() {
     let faults = Faults::default()
-        .rule(FaultRule::new(Fault::Error(500)).verbs([Verb::Create]).resources(["configmaps"]))
+        .rule(
+            FaultRule::new(Fault::Error(500))
+                .verbs([Verb::Create])
+                .resources(["configmaps"]),
+        )
         .rule(FaultRule::new(Fault::Error(429)).verbs([Verb::List]))
         .rule(FaultRule::new(Fault::Timeout).verbs([Verb::Get]))
         .rule(FaultRule::new(Fault::Latency(Duration::from_millis(250))).verbs([Verb::Delete]));
-    let sim = Simulator::builder().request_timeout(Duration::from_secs(5)).faults(faults).build();
+    let sim = Simulator::builder()
+        .request_timeout(Duration::from_secs(5))
+        .faults(faults)
+        .build();
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
-    match cms.create(&PostParams::default(), &cm("a", &[])).await.unwrap_err() {
+    match cms
+        .create(&PostParams::default(), &cm("a", &[]))
+        .await
+        .unwrap_err()
+    {
         kube::Error::Api(s) => assert_eq!((s.code, s.reason.as_str()), (500, "InternalError")),
         e => panic!("{e:?}"),
     }

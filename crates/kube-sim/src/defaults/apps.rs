@@ -16,8 +16,16 @@ pub fn deployment(obj: &mut Value) {
     set_default(obj, &["spec", "replicas"], json!(1));
     set_default(obj, &["spec", "strategy", "type"], json!("RollingUpdate"));
     if str_at(obj, "/spec/strategy/type") == Some("RollingUpdate") {
-        set_default(obj, &["spec", "strategy", "rollingUpdate", "maxUnavailable"], json!("25%"));
-        set_default(obj, &["spec", "strategy", "rollingUpdate", "maxSurge"], json!("25%"));
+        set_default(
+            obj,
+            &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+            json!("25%"),
+        );
+        set_default(
+            obj,
+            &["spec", "strategy", "rollingUpdate", "maxSurge"],
+            json!("25%"),
+        );
     }
     set_default(obj, &["spec", "revisionHistoryLimit"], json!(10));
     set_default(obj, &["spec", "progressDeadlineSeconds"], json!(600));
@@ -37,12 +45,27 @@ pub fn stateful_set(obj: &mut Value) {
     set_default(obj, &["spec", "podManagementPolicy"], json!("OrderedReady"));
     set_default(obj, &["spec", "updateStrategy", "type"], json!("RollingUpdate"));
     if str_at(obj, "/spec/updateStrategy/type") == Some("RollingUpdate") {
-        set_default(obj, &["spec", "updateStrategy", "rollingUpdate", "partition"], json!(0));
+        set_default(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "partition"],
+            json!(0),
+        );
     }
     set_default(obj, &["spec", "revisionHistoryLimit"], json!(10));
-    set_default(obj, &["spec", "persistentVolumeClaimRetentionPolicy", "whenDeleted"], json!("Retain"));
-    set_default(obj, &["spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"], json!("Retain"));
-    if let Some(claims) = obj.pointer_mut("/spec/volumeClaimTemplates").and_then(Value::as_array_mut) {
+    set_default(
+        obj,
+        &["spec", "persistentVolumeClaimRetentionPolicy", "whenDeleted"],
+        json!("Retain"),
+    );
+    set_default(
+        obj,
+        &["spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"],
+        json!("Retain"),
+    );
+    if let Some(claims) = obj
+        .pointer_mut("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array_mut)
+    {
         for c in claims {
             set_default(c, &["apiVersion"], json!("v1"));
             set_default(c, &["kind"], json!("PersistentVolumeClaim"));
@@ -57,8 +80,16 @@ pub fn stateful_set(obj: &mut Value) {
 pub fn daemon_set(obj: &mut Value) {
     set_default(obj, &["spec", "updateStrategy", "type"], json!("RollingUpdate"));
     if str_at(obj, "/spec/updateStrategy/type") == Some("RollingUpdate") {
-        set_default(obj, &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"], json!(1));
-        set_default(obj, &["spec", "updateStrategy", "rollingUpdate", "maxSurge"], json!(0));
+        set_default(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+            json!(1),
+        );
+        set_default(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+            json!(0),
+        );
     }
     set_default(obj, &["spec", "revisionHistoryLimit"], json!(10));
     template(obj);

@@ -17,12 +17,36 @@ pub fn job(obj: &mut Value) {
     set_default(obj, &["spec", "backoffLimit"], json!(6));
     set_default(obj, &["spec", "completionMode"], json!("NonIndexed"));
     set_default(obj, &["spec", "suspend"], json!(false));
-    set_default(obj, &["spec", "podReplacementPolicy"], json!("TerminatingOrFailed"));
-    let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default().to_string();
-    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let manual = obj.pointer("/spec/manualSelector").and_then(Value::as_bool).unwrap_or(false);
+    set_default(
+        obj,
+        &["spec", "podReplacementPolicy"],
+        json!("TerminatingOrFailed"),
+    );
+    let uid = obj
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let manual = obj
+        .pointer("/spec/manualSelector")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if !manual && !uid.is_empty() && obj.pointer("/spec/selector").is_none_or(Value::is_null) {
-        set_default(obj, &["spec", "selector", "matchLabels", "batch.kubernetes.io/controller-uid"], json!(uid));
+        set_default(
+            obj,
+            &[
+                "spec",
+                "selector",
+                "matchLabels",
+                "batch.kubernetes.io/controller-uid",
+            ],
+            json!(uid),
+        );
         for (k, v) in [
             ("batch.kubernetes.io/controller-uid", uid.as_str()),
             ("batch.kubernetes.io/job-name", name.as_str()),

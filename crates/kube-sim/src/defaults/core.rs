@@ -19,7 +19,11 @@ pub fn pod(obj: &mut Value) {
 }
 
 fn qos_class(obj: &Value) -> &'static str {
-    let containers = obj.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let containers = obj
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut any = false;
     let mut guaranteed = !containers.is_empty();
     for c in &containers {
@@ -82,14 +86,24 @@ pub fn pvc(obj: &mut Value) {
 pub fn namespace(obj: &mut Value) {
     set_default(obj, &["spec", "finalizers"], json!(["kubernetes"]));
     set_default(obj, &["status", "phase"], json!("Active"));
-    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
-    set_default(obj, &["metadata", "labels", "kubernetes.io/metadata.name"], json!(name));
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    set_default(
+        obj,
+        &["metadata", "labels", "kubernetes.io/metadata.name"],
+        json!(name),
+    );
 }
 
 /// Secret: type Opaque, and `stringData` folded into base64 `data` (it is write-only).
 pub fn secret(obj: &mut Value) {
     set_default(obj, &["type"], json!("Opaque"));
-    let Some(string_data) = obj.get("stringData").and_then(Value::as_object).cloned() else { return };
+    let Some(string_data) = obj.get("stringData").and_then(Value::as_object).cloned() else {
+        return;
+    };
     for (k, v) in string_data {
         let encoded = base64(v.as_str().unwrap_or_default().as_bytes());
         if let Some(m) = obj.as_object_mut() {
@@ -113,8 +127,16 @@ pub fn base64(input: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }

@@ -47,14 +47,18 @@ pub fn apply(group: &str, kind: &str, obj: &mut Value) {
 
 /// Set `path` to `value` if it is absent, creating parent objects as needed.
 pub fn set_default(obj: &mut Value, path: &[&str], value: Value) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut cur = obj;
     for p in parents {
         if !cur.is_object() {
             return;
         }
         let Some(m) = cur.as_object_mut() else { return };
-        cur = m.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        cur = m
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if cur.is_null() {
             *cur = Value::Object(Map::new());
         }

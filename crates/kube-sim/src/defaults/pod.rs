@@ -30,7 +30,11 @@ fn probe(p: &mut Value) {
 }
 
 fn container(c: &mut Value) {
-    let image = c.get("image").and_then(Value::as_str).unwrap_or_default().to_string();
+    let image = c
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     set_default(c, &["terminationMessagePath"], json!("/dev/termination-log"));
     set_default(c, &["terminationMessagePolicy"], json!("File"));
     set_default(c, &["imagePullPolicy"], json!(pull_policy(&image)));

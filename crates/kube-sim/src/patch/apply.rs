@@ -116,7 +116,9 @@ pub fn to_fields_v1(set: &FieldSet) -> Value {
                 }
             }
             Some((e, rest)) => {
-                let entry = node.entry(elem_str(e)).or_insert_with(|| Value::Object(Map::new()));
+                let entry = node
+                    .entry(elem_str(e))
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(next) = entry {
                     insert(next, rest, marker);
                 }
@@ -125,7 +127,10 @@ pub fn to_fields_v1(set: &FieldSet) -> Value {
     }
     let mut root = Map::new();
     for path in set {
-        let has_children = set.range(path.clone()..).nth(1).is_some_and(|next| next.starts_with(path));
+        let has_children = set
+            .range(path.clone()..)
+            .nth(1)
+            .is_some_and(|next| next.starts_with(path));
         insert(&mut root, path, has_children);
     }
     Value::Object(root)
@@ -279,7 +284,9 @@ pub fn get_at<'a>(obj: &'a Value, path: &[Elem]) -> Option<&'a Value> {
             Elem::Field(f) => cur.get(f)?,
             Elem::Key(k) => {
                 let key: Map<String, Value> = serde_json::from_str(k).ok()?;
-                cur.as_array()?.iter().find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)))?
+                cur.as_array()?
+                    .iter()
+                    .find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)))?
             }
             Elem::Value(v) => {
                 let val: Value = serde_json::from_str(v).ok()?;
@@ -291,19 +298,28 @@ pub fn get_at<'a>(obj: &'a Value, path: &[Elem]) -> Option<&'a Value> {
 }
 
 fn remove_at(obj: &mut Value, path: &[Elem]) {
-    let Some((last, parent_path)) = path.split_last() else { return };
+    let Some((last, parent_path)) = path.split_last() else {
+        return;
+    };
     let mut cur = obj;
     for e in parent_path {
         let next = match e {
             Elem::Field(f) => cur.get_mut(f),
             Elem::Key(k) => {
-                let Ok(key) = serde_json::from_str::<Map<String, Value>>(k) else { return };
-                cur.as_array_mut()
-                    .and_then(|a| a.iter_mut().find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv))))
+                let Ok(key) = serde_json::from_str::<Map<String, Value>>(k) else {
+                    return;
+                };
+                cur.as_array_mut().and_then(|a| {
+                    a.iter_mut()
+                        .find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)))
+                })
             }
             Elem::Value(v) => {
-                let Ok(val) = serde_json::from_str::<Value>(v) else { return };
-                cur.as_array_mut().and_then(|a| a.iter_mut().find(|item| **item == val))
+                let Ok(val) = serde_json::from_str::<Value>(v) else {
+                    return;
+                };
+                cur.as_array_mut()
+                    .and_then(|a| a.iter_mut().find(|item| **item == val))
             }
         };
         match next {
@@ -362,7 +378,10 @@ fn apply_merge(target: &mut Value, applied: &Value, field: &str, schema: Option<
                 ListKind::Map(key) => {
                     let mut out = existing;
                     for item in items {
-                        match out.iter().position(|e| e.get(&key).is_some() && e.get(&key) == item.get(&key)) {
+                        match out
+                            .iter()
+                            .position(|e| e.get(&key).is_some() && e.get(&key) == item.get(&key))
+                        {
                             Some(p) => apply_merge(&mut out[p], item, "", items_schema(schema)),
                             None => out.push(item.clone()),
                         }
@@ -422,16 +441,24 @@ pub struct ApplyRequest<'a> {
 /// Server-side apply `applied` onto `live` (absent on create). Returns the new object with
 /// updated `managedFields`, or a 409 Conflict naming the fields and their managers.
 pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyRequest<'_>) -> ApiResult<Value> {
-    let name = applied.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let name = applied
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let applied_set = field_set(applied, req.scope, req.schema);
     let mut entries = live.map(entries_of).unwrap_or_default();
     let is_mine = |e: &ManagedEntry| {
-        e.manager == req.manager && e.operation == "Apply" && e.subresource.as_deref() == req.scope.subresource()
+        e.manager == req.manager
+            && e.operation == "Apply"
+            && e.subresource.as_deref() == req.scope.subresource()
     };
 
     let mut conflicts: Vec<(String, String, FieldPath)> = Vec::new();
     if let Some(live) = live {
-        for e in entries.iter().filter(|e| !is_mine(e) && e.subresource.as_deref() == req.scope.subresource()) {
+        for e in entries
+            .iter()
+            .filter(|e| !is_mine(e) && e.subresource.as_deref() == req.scope.subresource())
+        {
             for p in applied_set.iter().filter(|p| is_leaf(p)) {
                 if e.fields.contains(p) && get_at(live, p) != get_at(applied, p) {
                     conflicts.push((e.manager.clone(), e.api_version.clone(), p.clone()));
@@ -442,20 +469,37 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
     if !conflicts.is_empty() && !req.force {
         let causes: Vec<Cause> = conflicts
             .iter()
-            .map(|(m, v, p)| Cause::new("FieldManagerConflict", path_string(p), format!("conflict with \"{m}\" using {v}")))
+            .map(|(m, v, p)| {
+                Cause::new(
+                    "FieldManagerConflict",
+                    path_string(p),
+                    format!("conflict with \"{m}\" using {v}"),
+                )
+            })
             .collect();
         // kube-apiserver's wording: `Apply failed with 1 conflict: conflict with "m" using v1: .data.k`.
-        let list: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.message, c.field)).collect();
+        let list: Vec<String> = causes
+            .iter()
+            .map(|c| format!("{}: {}", c.message, c.field))
+            .collect();
         let plural = if conflicts.len() == 1 { "" } else { "s" };
         let mut err = ApiError::conflict(req.group, req.resource, name, "");
-        err.message = format!("Apply failed with {} conflict{plural}: {}", conflicts.len(), list.join("\n"));
+        err.message = format!(
+            "Apply failed with {} conflict{plural}: {}",
+            conflicts.len(),
+            list.join("\n")
+        );
         err.causes = causes;
         return Err(err);
     }
 
     let mut obj = live.cloned().unwrap_or_else(|| Value::Object(Map::new()));
     // Drop what this manager applied before and applies no longer, unless someone else owns it.
-    let previous: FieldSet = entries.iter().filter(|e| is_mine(e)).flat_map(|e| e.fields.iter().cloned()).collect();
+    let previous: FieldSet = entries
+        .iter()
+        .filter(|e| is_mine(e))
+        .flat_map(|e| e.fields.iter().cloned())
+        .collect();
     // Shortest first: removing a list element before its key field keeps the element findable.
     let mut dropped: Vec<&FieldPath> = previous.difference(&applied_set).collect();
     dropped.sort_by_key(|p| p.len());
@@ -476,7 +520,9 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
     match req.scope {
         Scope::Status => {
             if let Some(status) = body.get("status") {
-                let target = obj.as_object_mut().map(|m| m.entry("status").or_insert(Value::Null));
+                let target = obj
+                    .as_object_mut()
+                    .map(|m| m.entry("status").or_insert(Value::Null));
                 if let Some(target) = target {
                     apply_merge(target, status, "status", property_schema(req.schema, "status"));
                 }
@@ -617,18 +663,25 @@ mod tests {
         assert_eq!(err.code, 409);
         assert_eq!(err.causes[0].field, ".spec.replicas");
         let same = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 1}});
-        assert!(server_side_apply(Some(&live), &same, &req("bob", false)).is_ok(), "equal values are shared");
+        assert!(
+            server_side_apply(Some(&live), &same, &req("bob", false)).is_ok(),
+            "equal values are shared"
+        );
         let forced = server_side_apply(Some(&live), &b, &req("bob", true)).unwrap();
         assert_eq!(forced["spec"]["replicas"], 2);
         let entries = entries_of(&forced);
-        assert!(entries.iter().all(|e| e.manager == "bob"), "alice lost the field: {entries:?}");
+        assert!(
+            entries.iter().all(|e| e.manager == "bob"),
+            "alice lost the field: {entries:?}"
+        );
     }
 
     #[test]
     fn apply_removes_fields_no_longer_applied() {
         let a = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"x": "1", "y": "2"}}});
         let live = server_side_apply(None, &a, &req("m", false)).unwrap();
-        let b = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"x": "1"}}});
+        let b =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"x": "1"}}});
         let out = server_side_apply(Some(&live), &b, &req("m", false)).unwrap();
         assert_eq!(out["metadata"]["labels"], json!({"x": "1"}));
     }

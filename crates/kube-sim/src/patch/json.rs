@@ -16,7 +16,10 @@ fn parse_pointer(p: &str) -> ApiResult<Vec<String>> {
     let rest = p
         .strip_prefix('/')
         .ok_or_else(|| ApiError::bad_request(format!("invalid JSON pointer {p:?}")))?;
-    Ok(rest.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect())
+    Ok(rest
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect())
 }
 
 fn invalid(msg: String) -> ApiError {
@@ -52,8 +55,11 @@ fn add(doc: &mut Value, path: &[String], value: Value, raw: &str) -> ApiResult<(
         *doc = value;
         return Ok(());
     };
-    let parent = resolve_mut(doc, parent_path)
-        .ok_or_else(|| invalid(format!("add operation does not apply: doc is missing path: \"{raw}\"")))?;
+    let parent = resolve_mut(doc, parent_path).ok_or_else(|| {
+        invalid(format!(
+            "add operation does not apply: doc is missing path: \"{raw}\""
+        ))
+    })?;
     match parent {
         Value::Object(m) => {
             m.insert(last.clone(), value);
@@ -64,21 +70,31 @@ fn add(doc: &mut Value, path: &[String], value: Value, raw: &str) -> ApiResult<(
                 a.push(value);
                 return Ok(());
             }
-            let idx: usize = last
-                .parse()
-                .map_err(|_| invalid(format!("add operation does not apply: invalid index in \"{raw}\"")))?;
+            let idx: usize = last.parse().map_err(|_| {
+                invalid(format!(
+                    "add operation does not apply: invalid index in \"{raw}\""
+                ))
+            })?;
             if idx > a.len() {
-                return Err(invalid(format!("add operation does not apply: index out of bounds in \"{raw}\"")));
+                return Err(invalid(format!(
+                    "add operation does not apply: index out of bounds in \"{raw}\""
+                )));
             }
             a.insert(idx, value);
             Ok(())
         }
-        _ => Err(invalid(format!("add operation does not apply: doc is missing path: \"{raw}\""))),
+        _ => Err(invalid(format!(
+            "add operation does not apply: doc is missing path: \"{raw}\""
+        ))),
     }
 }
 
 fn remove(doc: &mut Value, path: &[String], raw: &str) -> ApiResult<Value> {
-    let missing = || invalid(format!("remove operation does not apply: doc is missing path: \"{raw}\""));
+    let missing = || {
+        invalid(format!(
+            "remove operation does not apply: doc is missing path: \"{raw}\""
+        ))
+    };
     let (last, parent_path) = path.split_last().ok_or_else(missing)?;
     let parent = resolve_mut(doc, parent_path).ok_or_else(missing)?;
     match parent {
@@ -120,7 +136,9 @@ pub fn json_patch(doc: &Value, patch: &Value) -> ApiResult<Value> {
             "replace" => {
                 let v = value()?;
                 let target = resolve_mut(&mut out, &path).ok_or_else(|| {
-                    invalid(format!("replace operation does not apply: doc is missing key: {raw_path}"))
+                    invalid(format!(
+                        "replace operation does not apply: doc is missing key: {raw_path}"
+                    ))
                 })?;
                 *target = v;
             }
@@ -133,9 +151,11 @@ pub fn json_patch(doc: &Value, patch: &Value) -> ApiResult<Value> {
                 let v = if kind == "move" {
                     remove(&mut out, &from, raw_from)?
                 } else {
-                    resolve(&out, &from)
-                        .cloned()
-                        .ok_or_else(|| invalid(format!("copy operation does not apply: doc is missing from path: {raw_from}")))?
+                    resolve(&out, &from).cloned().ok_or_else(|| {
+                        invalid(format!(
+                            "copy operation does not apply: doc is missing from path: {raw_from}"
+                        ))
+                    })?
                 };
                 add(&mut out, &path, v, raw_path)?;
             }
@@ -146,7 +166,11 @@ pub fn json_patch(doc: &Value, patch: &Value) -> ApiResult<Value> {
                     return Err(invalid(format!("testing value {raw_path} failed: test failed")));
                 }
             }
-            other => return Err(ApiError::bad_request(format!("unexpected json patch operation {other:?}"))),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unexpected json patch operation {other:?}"
+                )));
+            }
         }
     }
     Ok(out)
@@ -179,10 +203,17 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code, 422);
-        let out = json_patch(&doc, &json!([{"op": "add", "path": "/metadata/finalizers/-", "value": "c"},
+        let out = json_patch(
+            &doc,
+            &json!([{"op": "add", "path": "/metadata/finalizers/-", "value": "c"},
             {"op": "move", "from": "/metadata/finalizers/0", "path": "/metadata/first"},
             {"op": "copy", "from": "/metadata/first", "path": "/metadata/copy"},
-            {"op": "replace", "path": "/metadata/copy", "value": "z"}])).unwrap();
-        assert_eq!(out, json!({"metadata": {"finalizers": ["b", "c"], "first": "a", "copy": "z"}}));
+            {"op": "replace", "path": "/metadata/copy", "value": "z"}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"metadata": {"finalizers": ["b", "c"], "first": "a", "copy": "z"}})
+        );
     }
 }

@@ -22,7 +22,11 @@ pub enum ListKind {
 
 /// The list kind of `field`, whose current or patched items are `items`, with the field's
 /// schema node if the kind has a schema.
-pub fn list_kind<'a>(field: &str, mut items: impl Iterator<Item = &'a Value>, schema: Option<&Value>) -> ListKind {
+pub fn list_kind<'a>(
+    field: &str,
+    mut items: impl Iterator<Item = &'a Value>,
+    schema: Option<&Value>,
+) -> ListKind {
     if let Some(s) = schema {
         match s.get("x-kubernetes-list-type").and_then(Value::as_str) {
             Some("atomic") => return ListKind::Atomic,
@@ -41,7 +45,12 @@ pub fn list_kind<'a>(field: &str, mut items: impl Iterator<Item = &'a Value>, sc
         }
     }
     let key = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
         | "resourceClaims" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",

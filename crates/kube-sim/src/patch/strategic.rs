@@ -102,8 +102,15 @@ fn merge_list(
     item_schema: Option<&Value>,
     order: Option<&Vec<Value>>,
 ) -> Vec<Value> {
-    if patch.iter().any(|i| i.get("$patch").and_then(Value::as_str) == Some("replace")) {
-        return patch.iter().filter(|i| i.get("$patch").is_none()).map(strip_directives).collect();
+    if patch
+        .iter()
+        .any(|i| i.get("$patch").and_then(Value::as_str) == Some("replace"))
+    {
+        return patch
+            .iter()
+            .filter(|i| i.get("$patch").is_none())
+            .map(strip_directives)
+            .collect();
     }
     match kind {
         ListKind::Atomic => patch.iter().map(strip_directives).collect(),

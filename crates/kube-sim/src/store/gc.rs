@@ -21,7 +21,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{CRD_CLEANUP, DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str, owner_refs, set_finalizers};
+use super::{
+    CRD_CLEANUP, DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str,
+    owner_refs, set_finalizers,
+};
 use crate::registry::{ResourceKey, ResourceType};
 
 impl Store {
@@ -29,7 +32,10 @@ impl Store {
         let mut out = BTreeMap::new();
         for (key, objs) in &self.objects {
             for ((ns, name), obj) in objs {
-                out.insert(meta_str(obj, "uid").to_string(), (key.clone(), ns.clone(), name.clone()));
+                out.insert(
+                    meta_str(obj, "uid").to_string(),
+                    (key.clone(), ns.clone(), name.clone()),
+                );
             }
         }
         out
@@ -58,14 +64,24 @@ impl Store {
         for (key, objs) in &self.objects {
             for ((ns, name), obj) in objs {
                 let refs = owner_refs(obj);
-                let live = refs.iter().filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default())).count();
+                let live = refs
+                    .iter()
+                    .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
+                    .count();
                 if !refs.is_empty() && live < refs.len() {
                     dangling.push((key.clone(), ns.clone(), name.clone(), live == 0));
                 }
                 for r in &refs {
-                    let uid = r.get("uid").and_then(Value::as_str).unwrap_or_default().to_string();
+                    let uid = r
+                        .get("uid")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
                     let block = r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true);
-                    dependents.entry(uid).or_default().push((key.clone(), ns.clone(), name.clone(), block));
+                    dependents
+                        .entry(uid)
+                        .or_default()
+                        .push((key.clone(), ns.clone(), name.clone(), block));
                 }
                 let deleting = meta(obj).get("deletionTimestamp").is_some_and(|d| !d.is_null());
                 if deleting {
@@ -82,7 +98,10 @@ impl Store {
         for (key, ns, name, all_gone) in dangling {
             let Some(rt) = self.type_for(&key) else { continue };
             if all_gone {
-                if self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null)) {
+                if self
+                    .get_raw(&key, &ns, &name)
+                    .is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null))
+                {
                     let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
                 }
             } else if let Some(mut obj) = self.get_raw(&key, &ns, &name).cloned() {
@@ -91,28 +110,41 @@ impl Store {
                     .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
                     .collect();
                 meta_mut(&mut obj).insert("ownerReferences".into(), Value::Array(refs));
-                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                let opts = WriteOptions {
+                    manager: "generic-garbage-collector".into(),
+                    ..WriteOptions::default()
+                };
                 let _ = self.update(&rt, &ns, &name, obj, Sub::Main, &opts);
             }
         }
         for (key, ns, name, fins) in deleting_owners {
             let Some(rt) = self.type_for(&key) else { continue };
-            let Some(uid) = self.get_raw(&key, &ns, &name).map(|o| meta_str(o, "uid").to_string()) else { continue };
+            let Some(uid) = self
+                .get_raw(&key, &ns, &name)
+                .map(|o| meta_str(o, "uid").to_string())
+            else {
+                continue;
+            };
             let deps = dependents.get(&uid).cloned().unwrap_or_default();
             let mut remove = Vec::new();
             if fins.iter().any(|f| f == "orphan") {
                 for (dk, dns, dname, _) in &deps {
                     let Some(drt) = self.type_for(dk) else { continue };
                     if let Some(mut d) = self.get_raw(dk, dns, dname).cloned() {
-                        let refs: Vec<Value> =
-                            owner_refs(&d).into_iter().filter(|r| r.get("uid").and_then(Value::as_str) != Some(&uid)).collect();
+                        let refs: Vec<Value> = owner_refs(&d)
+                            .into_iter()
+                            .filter(|r| r.get("uid").and_then(Value::as_str) != Some(&uid))
+                            .collect();
                         let m = meta_mut(&mut d);
                         if refs.is_empty() {
                             m.remove("ownerReferences");
                         } else {
                             m.insert("ownerReferences".into(), Value::Array(refs));
                         }
-                        let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                        let opts = WriteOptions {
+                            manager: "generic-garbage-collector".into(),
+                            ..WriteOptions::default()
+                        };
                         let _ = self.update(&drt, dns, dname, d, Sub::Main, &opts);
                     }
                 }
@@ -122,18 +154,34 @@ impl Store {
                 let mut blocking = false;
                 for (dk, dns, dname, block) in &deps {
                     let Some(drt) = self.type_for(dk) else { continue };
-                    let Some(d) = self.get_raw(dk, dns, dname) else { continue };
+                    let Some(d) = self.get_raw(dk, dns, dname) else {
+                        continue;
+                    };
                     if *block {
                         blocking = true;
                     }
                     if meta(d).get("deletionTimestamp").is_none_or(Value::is_null) {
                         let d_uid = meta_str(d, "uid").to_string();
-                        let policy = if dependents.contains_key(&d_uid) { Propagation::Foreground } else { Propagation::Background };
-                        let _ = self.delete(&drt, dns, dname, &DeleteOptions { propagation: Some(policy), ..DeleteOptions::default() });
+                        let policy = if dependents.contains_key(&d_uid) {
+                            Propagation::Foreground
+                        } else {
+                            Propagation::Background
+                        };
+                        let _ = self.delete(
+                            &drt,
+                            dns,
+                            dname,
+                            &DeleteOptions {
+                                propagation: Some(policy),
+                                ..DeleteOptions::default()
+                            },
+                        );
                     }
                 }
                 let still_blocking = blocking
-                    && deps.iter().any(|(dk, dns, dname, block)| *block && self.get_raw(dk, dns, dname).is_some());
+                    && deps
+                        .iter()
+                        .any(|(dk, dns, dname, block)| *block && self.get_raw(dk, dns, dname).is_some());
                 if !still_blocking {
                     remove.push("foregroundDeletion");
                 }
@@ -141,9 +189,15 @@ impl Store {
             if !remove.is_empty()
                 && let Some(mut o) = self.get_raw(&key, &ns, &name).cloned()
             {
-                let left: Vec<String> = finalizers(&o).into_iter().filter(|f| !remove.contains(&f.as_str())).collect();
+                let left: Vec<String> = finalizers(&o)
+                    .into_iter()
+                    .filter(|f| !remove.contains(&f.as_str()))
+                    .collect();
                 set_finalizers(&mut o, &left);
-                let opts = WriteOptions { manager: "generic-garbage-collector".into(), ..WriteOptions::default() };
+                let opts = WriteOptions {
+                    manager: "generic-garbage-collector".into(),
+                    ..WriteOptions::default()
+                };
                 let _ = self.update(&rt, &ns, &name, o, Sub::Main, &opts);
             }
         }
@@ -160,11 +214,18 @@ impl Store {
                 }
                 let names: Vec<String> = self
                     .objects_of(&key)
-                    .map(|o| o.keys().filter(|(n, _)| *n == ns).map(|(_, name)| name.clone()).collect())
+                    .map(|o| {
+                        o.keys()
+                            .filter(|(n, _)| *n == ns)
+                            .map(|(_, name)| name.clone())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for name in names {
                     empty = false;
-                    let pending = self.get_raw(&key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
+                    let pending = self
+                        .get_raw(&key, &ns, &name)
+                        .is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
                     if pending {
                         let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
                     }
@@ -177,17 +238,36 @@ impl Store {
     }
 
     fn clean_crd(&mut self, crd_name: &str, fins: &[String]) {
-        let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
-        let Some(crd) = self.get_raw(&key, "", crd_name).cloned() else { return };
-        let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default().to_string();
-        let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or_default().to_string();
+        let key = ResourceKey {
+            group: "apiextensions.k8s.io".into(),
+            plural: "customresourcedefinitions".into(),
+        };
+        let Some(crd) = self.get_raw(&key, "", crd_name).cloned() else {
+            return;
+        };
+        let group = crd
+            .pointer("/spec/group")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let plural = crd
+            .pointer("/spec/names/plural")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let cr_key = ResourceKey { group, plural };
         let mut left = false;
         if let Some(rt) = self.type_for(&cr_key) {
-            let names: Vec<(String, String)> = self.objects.get(&cr_key).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+            let names: Vec<(String, String)> = self
+                .objects
+                .get(&cr_key)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
             for (ns, name) in names {
                 left = true;
-                let pending = self.get_raw(&cr_key, &ns, &name).is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
+                let pending = self
+                    .get_raw(&cr_key, &ns, &name)
+                    .is_some_and(|o| meta(o).get("deletionTimestamp").is_none_or(Value::is_null));
                 if pending {
                     let _ = self.delete(&rt, &ns, &name, &DeleteOptions::default());
                 }
@@ -198,7 +278,10 @@ impl Store {
             let mut c = crd;
             let rest: Vec<String> = fins.iter().filter(|f| *f != CRD_CLEANUP).cloned().collect();
             set_finalizers(&mut c, &rest);
-            let opts = WriteOptions { manager: "apiextensions-controller".into(), ..WriteOptions::default() };
+            let opts = WriteOptions {
+                manager: "apiextensions-controller".into(),
+                ..WriteOptions::default()
+            };
             let _ = self.update(&crd_rt, "", crd_name, c, Sub::Main, &opts);
         }
     }
@@ -206,12 +289,22 @@ impl Store {
 
 /// Terminating CRDs still holding the cleanup finalizer: (key, namespace, name, finalizers).
 fn deleting_owners_crd(store: &Store) -> Vec<(ResourceKey, String, String, Vec<String>)> {
-    let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
+    let key = ResourceKey {
+        group: "apiextensions.k8s.io".into(),
+        plural: "customresourcedefinitions".into(),
+    };
     store
         .objects(&key, None)
         .into_iter()
         .filter(|c| meta(c).get("deletionTimestamp").is_some_and(|d| !d.is_null()))
-        .map(|c| (key.clone(), String::new(), meta_str(c, "name").to_string(), finalizers(c)))
+        .map(|c| {
+            (
+                key.clone(),
+                String::new(),
+                meta_str(c, "name").to_string(),
+                finalizers(c),
+            )
+        })
         .filter(|(_, _, _, f)| f.iter().any(|x| x == CRD_CLEANUP))
         .collect()
 }

@@ -117,7 +117,12 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        Self { dry_run: false, manager: "unknown".into(), force: false, strict: false }
+        Self {
+            dry_run: false,
+            manager: "unknown".into(),
+            force: false,
+            strict: false,
+        }
     }
 }
 
@@ -146,7 +151,6 @@ pub struct DeleteOptions {
     /// `gracePeriodSeconds`.
     pub grace_period: Option<i64>,
 }
-
 
 /// A list query.
 #[derive(Debug, Clone, Default)]
@@ -179,7 +183,11 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { history: 10_000, graceful_pod_deletion: false, channel_capacity: 16_384 }
+        Self {
+            history: 10_000,
+            graceful_pod_deletion: false,
+            channel_capacity: 16_384,
+        }
     }
 }
 
@@ -219,7 +227,9 @@ fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
     if !obj.is_object() {
         *obj = Value::Object(Map::new());
     }
-    let Some(m) = obj.as_object_mut() else { unreachable_map() };
+    let Some(m) = obj.as_object_mut() else {
+        unreachable_map()
+    };
     let entry = m.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
     if !entry.is_object() {
         *entry = Value::Object(Map::new());
@@ -253,7 +263,11 @@ fn set_finalizers(obj: &mut Value, f: &[String]) {
 }
 
 fn owner_refs(obj: &Value) -> Vec<Value> {
-    meta(obj).get("ownerReferences").and_then(Value::as_array).cloned().unwrap_or_default()
+    meta(obj)
+        .get("ownerReferences")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Everything except metadata (and status, when it is a subresource): what `generation` tracks.
@@ -273,7 +287,9 @@ fn spec_view(obj: &Value, exclude_status: bool) -> Value {
 fn is_dns_subdomain(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
@@ -360,7 +376,12 @@ impl Store {
     /// Every stored object of a resource in a namespace (all namespaces for `None`).
     pub fn objects(&self, key: &ResourceKey, ns: Option<&str>) -> Vec<&Value> {
         self.objects_of(key)
-            .map(|objs| objs.iter().filter(|((o_ns, _), _)| ns.is_none_or(|n| n == o_ns)).map(|(_, v)| v).collect())
+            .map(|objs| {
+                objs.iter()
+                    .filter(|((o_ns, _), _)| ns.is_none_or(|n| n == o_ns))
+                    .map(|(_, v)| v)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -368,7 +389,10 @@ impl Store {
     /// retained history; 410 Expired when `at` is older than the history.
     fn snapshot_at(&self, key: &ResourceKey, at: u64) -> ApiResult<Objects> {
         if at < self.floor {
-            return Err(ApiError::expired(format!("too old resource version: {at} ({})", self.floor + 1)));
+            return Err(ApiError::expired(format!(
+                "too old resource version: {at} ({})",
+                self.floor + 1
+            )));
         }
         let mut objs = self.objects_of(key).cloned().unwrap_or_default();
         for ev in self.history.iter().rev().take_while(|e| e.rv > at) {
@@ -400,8 +424,12 @@ impl Store {
         let mut at = self.rv;
         let start: Option<(String, String)> = match &q.continue_token {
             Some(tok) if !tok.is_empty() => {
-                let (rv, rest) = tok.split_once(':').ok_or_else(|| ApiError::bad_request("invalid continue token"))?;
-                at = rv.parse().map_err(|_| ApiError::bad_request("invalid continue token"))?;
+                let (rv, rest) = tok
+                    .split_once(':')
+                    .ok_or_else(|| ApiError::bad_request("invalid continue token"))?;
+                at = rv
+                    .parse()
+                    .map_err(|_| ApiError::bad_request("invalid continue token"))?;
                 let (n, name) = rest.split_once('/').unwrap_or(("", rest));
                 Some((n.to_string(), name.to_string()))
             }
@@ -411,7 +439,9 @@ impl Store {
             && q.exact
             && let Some(rv) = &q.resource_version
         {
-            at = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?;
+            at = rv
+                .parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?;
         }
         let key = rt.storage_key();
         let snapshot;
@@ -456,11 +486,16 @@ impl Store {
         if let (Some(t), Some(m)) = (token, metadata.as_object_mut()) {
             m.insert("continue".into(), json!(t));
         }
-        Ok(json!({"apiVersion": rt.api_version(), "kind": rt.list_kind(), "metadata": metadata, "items": items}))
+        Ok(
+            json!({"apiVersion": rt.api_version(), "kind": rt.list_kind(), "metadata": metadata, "items": items}),
+        )
     }
 
     fn crd_terminating(&self, group: &str, plural: &str) -> bool {
-        let key = ResourceKey { group: "apiextensions.k8s.io".into(), plural: "customresourcedefinitions".into() };
+        let key = ResourceKey {
+            group: "apiextensions.k8s.io".into(),
+            plural: "customresourcedefinitions".into(),
+        };
         self.get_raw(&key, "", &format!("{plural}.{group}"))
             .is_some_and(|c| meta(c).get("deletionTimestamp").is_some_and(|d| !d.is_null()))
     }
@@ -469,20 +504,31 @@ impl Store {
         if !rt.namespaced {
             return Ok(());
         }
-        let key = ResourceKey { group: String::new(), plural: "namespaces".into() };
+        let key = ResourceKey {
+            group: String::new(),
+            plural: "namespaces".into(),
+        };
         match self.get_raw(&key, "", ns) {
             None => Err(ApiError::not_found("", "namespaces", ns)),
-            Some(n) if !meta(n).get("deletionTimestamp").is_none_or(Value::is_null) => Err(ApiError::forbidden(format!(
-                "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
-                rt.plural,
-                meta_str(n, "name")
-            ))),
+            Some(n) if !meta(n).get("deletionTimestamp").is_none_or(Value::is_null) => {
+                Err(ApiError::forbidden(format!(
+                    "{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                    rt.plural,
+                    meta_str(n, "name")
+                )))
+            }
             Some(_) => Ok(()),
         }
     }
 
     /// Defaults and validation for one kind.
-    fn admit(&mut self, rt: &ResourceType, obj: &mut Value, old: Option<&Value>, strict: bool) -> ApiResult<()> {
+    fn admit(
+        &mut self,
+        rt: &ResourceType,
+        obj: &mut Value,
+        old: Option<&Value>,
+        strict: bool,
+    ) -> ApiResult<()> {
         let name = meta_str(obj, "name").to_string();
         let mut causes = Vec::new();
         if let Some(info) = &rt.crd {
@@ -503,15 +549,29 @@ impl Store {
     }
 
     fn allocate_service(&mut self, obj: &mut Value, old: Option<&Value>, causes: &mut Vec<Cause>) {
-        let ty = obj.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let ty = obj
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string();
         if ty == "ExternalName" {
             return;
         }
-        let old_ip = old.and_then(|o| o.pointer("/spec/clusterIP")).and_then(Value::as_str).map(String::from);
-        let new_ip = obj.pointer("/spec/clusterIP").and_then(Value::as_str).map(String::from);
+        let old_ip = old
+            .and_then(|o| o.pointer("/spec/clusterIP"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        let new_ip = obj
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .map(String::from);
         let ip = match (old_ip, new_ip) {
             (Some(o), Some(n)) if o != n && !n.is_empty() => {
-                causes.push(Cause::new("FieldValueInvalid", "spec.clusterIP", format!("Invalid value: \"{n}\": field is immutable")));
+                causes.push(Cause::new(
+                    "FieldValueInvalid",
+                    "spec.clusterIP",
+                    format!("Invalid value: \"{n}\": field is immutable"),
+                ));
                 o
             }
             (Some(o), _) => o,
@@ -531,7 +591,9 @@ impl Store {
         {
             for (i, p) in ports.iter_mut().enumerate() {
                 if p.get("nodePort").is_none_or(Value::is_null) {
-                    let old_port = old.and_then(|o| o.pointer(&format!("/spec/ports/{i}/nodePort"))).cloned();
+                    let old_port = old
+                        .and_then(|o| o.pointer(&format!("/spec/ports/{i}/nodePort")))
+                        .cloned();
                     let port = old_port.unwrap_or_else(|| {
                         let n = self.next_node_port;
                         self.next_node_port += 1;
@@ -564,13 +626,23 @@ impl Store {
         } else {
             objs.insert((ns.clone(), name), obj.clone());
         }
-        if !owner_refs(&obj).is_empty() || kind == EventType::Deleted || meta(&obj).get("deletionTimestamp").is_some() {
+        if !owner_refs(&obj).is_empty()
+            || kind == EventType::Deleted
+            || meta(&obj).get("deletionTimestamp").is_some()
+        {
             self.gc_dirty = true;
         }
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             self.sync_crd(&obj, kind == EventType::Deleted);
         }
-        let ev = Arc::new(StoredEvent { rv: self.rv, key, namespace: ns, kind, object: obj.clone(), old });
+        let ev = Arc::new(StoredEvent {
+            rv: self.rv,
+            key,
+            namespace: ns,
+            kind,
+            object: obj.clone(),
+            old,
+        });
         self.history.push_back(ev.clone());
         while self.history.len() > self.options.history {
             if let Some(e) = self.history.pop_front() {
@@ -582,12 +654,23 @@ impl Store {
     }
 
     fn sync_crd(&mut self, crd_obj: &Value, deleted: bool) {
-        let group = crd_obj.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default().to_string();
-        let plural = crd_obj.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or_default().to_string();
+        let group = crd_obj
+            .pointer("/spec/group")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let plural = crd_obj
+            .pointer("/spec/names/plural")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         self.registry.remove_resource(&group, &plural);
         if deleted {
             let key = ResourceKey { group, plural };
-            let names: Vec<(String, String)> = self.objects_of(&key).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+            let names: Vec<(String, String)> = self
+                .objects_of(&key)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
             if let Some(rt) = self.registry.storage_type(&key) {
                 for (ns, name) in names {
                     let _ = self.remove_now(&rt, &ns, &name);
@@ -605,11 +688,24 @@ impl Store {
     }
 
     /// Create an object.
-    pub fn create(&mut self, rt: &ResourceType, ns: &str, body: Value, opts: &WriteOptions) -> ApiResult<Value> {
+    pub fn create(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        body: Value,
+        opts: &WriteOptions,
+    ) -> ApiResult<Value> {
         self.create_inner(rt, ns, body, opts, false)
     }
 
-    fn create_inner(&mut self, rt: &ResourceType, ns: &str, mut obj: Value, opts: &WriteOptions, applied: bool) -> ApiResult<Value> {
+    fn create_inner(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        mut obj: Value,
+        opts: &WriteOptions,
+        applied: bool,
+    ) -> ApiResult<Value> {
         check_type(rt, &obj)?;
         let body_ns = meta_str(&obj, "namespace").to_string();
         if rt.namespaced && !body_ns.is_empty() && body_ns != ns {
@@ -625,7 +721,11 @@ impl Store {
                     &rt.group,
                     &rt.kind,
                     "",
-                    vec![Cause::new("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")],
+                    vec![Cause::new(
+                        "FieldValueRequired",
+                        "metadata.name",
+                        "Required value: name or generateName is required",
+                    )],
                 ));
             }
             name = format!("{prefix}{}", self.rng.name_suffix());
@@ -638,7 +738,9 @@ impl Store {
                 vec![Cause::new(
                     "FieldValueInvalid",
                     "metadata.name",
-                    format!("Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
+                    format!(
+                        "Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+                    ),
                 )],
             ));
         }
@@ -673,7 +775,12 @@ impl Store {
             m.insert("uid".into(), json!(uid));
             m.insert("creationTimestamp".into(), json!(now));
             m.insert("generation".into(), json!(1));
-            for k in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+            for k in [
+                "resourceVersion",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "selfLink",
+            ] {
                 m.remove(k);
             }
             if !applied {
@@ -689,7 +796,15 @@ impl Store {
             }
         }
         if !applied {
-            apply::record_update(None, &mut obj, &opts.manager, &rt.api_version(), scope_of(rt, Sub::Main), schema_of(rt), &now);
+            apply::record_update(
+                None,
+                &mut obj,
+                &opts.manager,
+                &rt.api_version(),
+                scope_of(rt, Sub::Main),
+                schema_of(rt),
+                &now,
+            );
         }
         if opts.dry_run {
             return Ok(view(&obj, rt));
@@ -700,7 +815,15 @@ impl Store {
     }
 
     /// Replace an object (PUT), its status, or (with a Scale body) its scale.
-    pub fn update(&mut self, rt: &ResourceType, ns: &str, name: &str, body: Value, sub: Sub, opts: &WriteOptions) -> ApiResult<Value> {
+    pub fn update(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        body: Value,
+        sub: Sub,
+        opts: &WriteOptions,
+    ) -> ApiResult<Value> {
         if sub == Sub::Scale {
             return self.update_scale(rt, ns, name, &body, opts);
         }
@@ -774,7 +897,15 @@ impl Store {
                 }
                 let old_meta = meta(&old).clone();
                 let m = meta_mut(&mut n);
-                for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "name", "namespace"] {
+                for k in [
+                    "uid",
+                    "creationTimestamp",
+                    "deletionTimestamp",
+                    "deletionGracePeriodSeconds",
+                    "generation",
+                    "name",
+                    "namespace",
+                ] {
                     match old_meta.get(k) {
                         Some(v) => m.insert(k.into(), v.clone()),
                         None => m.remove(k),
@@ -798,7 +929,11 @@ impl Store {
                     &rt.group,
                     &rt.kind,
                     name,
-                    vec![Cause::new("FieldValueForbidden", "metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted")],
+                    vec![Cause::new(
+                        "FieldValueForbidden",
+                        "metadata.finalizers",
+                        "Forbidden: no new finalizers can be added if the object is being deleted",
+                    )],
                 ));
             }
         }
@@ -812,7 +947,15 @@ impl Store {
         }
         let now = self.clock.now_rfc3339();
         if !applied {
-            apply::record_update(Some(&old), &mut new, &opts.manager, &rt.api_version(), scope_of(rt, sub), schema_of(rt), &now);
+            apply::record_update(
+                Some(&old),
+                &mut new,
+                &opts.manager,
+                &rt.api_version(),
+                scope_of(rt, sub),
+                schema_of(rt),
+                &now,
+            );
         }
         if spec_view(&old, rt.status) != spec_view(&new, rt.status) {
             let g = meta(&old).get("generation").and_then(Value::as_i64).unwrap_or(0);
@@ -871,7 +1014,14 @@ impl Store {
         }))
     }
 
-    fn update_scale(&mut self, rt: &ResourceType, ns: &str, name: &str, scale: &Value, opts: &WriteOptions) -> ApiResult<Value> {
+    fn update_scale(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        scale: &Value,
+        opts: &WriteOptions,
+    ) -> ApiResult<Value> {
         let paths = rt
             .scale
             .clone()
@@ -887,18 +1037,30 @@ impl Store {
                 "autoscaling",
                 "Scale",
                 name,
-                vec![Cause::new("FieldValueInvalid", "spec.replicas", format!("Invalid value: {replicas}: must be greater than or equal to 0"))],
+                vec![Cause::new(
+                    "FieldValueInvalid",
+                    "spec.replicas",
+                    format!("Invalid value: {replicas}: must be greater than or equal to 0"),
+                )],
             ));
         }
         let rv = meta_str(scale, "resourceVersion");
         if !rv.is_empty() && rv != meta_str(&obj, "resourceVersion") {
-            return Err(ApiError::conflict(&rt.group, &rt.plural, name, "the object has been modified; please apply your changes to the latest version and try again"));
+            return Err(ApiError::conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            ));
         }
         set_path(&mut obj, &paths.spec_replicas, replicas);
         if let Some(m) = obj.as_object_mut() {
             m.remove("status");
         }
-        let view_rt = self.registry.storage_type(&rt.storage_key()).unwrap_or_else(|| Arc::new(rt.clone()));
+        let view_rt = self
+            .registry
+            .storage_type(&rt.storage_key())
+            .unwrap_or_else(|| Arc::new(rt.clone()));
         self.update_inner(&view_rt, ns, name, obj, Sub::Main, opts, false)?;
         self.get_scale(rt, ns, name)
     }
@@ -928,7 +1090,11 @@ impl Store {
         let Some(current) = current else {
             return Err(ApiError::not_found(&rt.group, &rt.plural, name));
         };
-        let base = if sub == Sub::Scale { self.get_scale(rt, ns, name)? } else { current };
+        let base = if sub == Sub::Scale {
+            self.get_scale(rt, ns, name)?
+        } else {
+            current
+        };
         let patched = match ptype {
             PatchType::Json => json_patch(&base, patch)?,
             PatchType::Merge => {
@@ -960,14 +1126,22 @@ impl Store {
         if !body.is_object() {
             return Err(ApiError::bad_request("apply patch must be an object"));
         }
-        if body.get("apiVersion").and_then(Value::as_str).is_none_or(str::is_empty) {
-            return Err(ApiError::bad_request("invalid object type: apiVersion must be set"));
+        if body
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(ApiError::bad_request(
+                "invalid object type: apiVersion must be set",
+            ));
         }
         if body.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(ApiError::bad_request("invalid object type: kind must be set"));
         }
         if opts.manager.is_empty() || opts.manager == "unknown" {
-            return Err(ApiError::bad_request("PATCH, application/apply-patch+yaml requests must specify a fieldManager"));
+            return Err(ApiError::bad_request(
+                "PATCH, application/apply-patch+yaml requests must specify a fieldManager",
+            ));
         }
         let mut body = body.clone();
         {
@@ -1001,7 +1175,13 @@ impl Store {
     }
 
     /// Delete an object, honouring finalizers and the propagation policy.
-    pub fn delete(&mut self, rt: &ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> ApiResult<Value> {
+    pub fn delete(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> ApiResult<Value> {
         let ns = if rt.namespaced { ns } else { "" };
         let key = rt.storage_key();
         let old = self
@@ -1011,12 +1191,28 @@ impl Store {
         if let Some(uid) = &opts.uid
             && uid != meta_str(&old, "uid")
         {
-            return Err(ApiError::conflict(&rt.group, &rt.plural, name, &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", meta_str(&old, "uid"))));
+            return Err(ApiError::conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    meta_str(&old, "uid")
+                ),
+            ));
         }
         if let Some(rv) = &opts.resource_version
             && rv != meta_str(&old, "resourceVersion")
         {
-            return Err(ApiError::conflict(&rt.group, &rt.plural, name, &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}", meta_str(&old, "resourceVersion"))));
+            return Err(ApiError::conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    meta_str(&old, "resourceVersion")
+                ),
+            ));
         }
         let mut new = old.clone();
         let mut fins = finalizers(&new);
@@ -1028,16 +1224,25 @@ impl Store {
             _ => {}
         }
         // A CRD waits for its custom resources (and their finalizers) before it goes.
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" && !fins.iter().any(|f| f == CRD_CLEANUP) {
+        if rt.group == "apiextensions.k8s.io"
+            && rt.plural == "customresourcedefinitions"
+            && !fins.iter().any(|f| f == CRD_CLEANUP)
+        {
             fins.push(CRD_CLEANUP.into());
         }
         let is_namespace = rt.group.is_empty() && rt.plural == "namespaces";
         let graceful_pod = self.options.graceful_pod_deletion
             && rt.group.is_empty()
             && rt.plural == "pods"
-            && new.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty())
+            && new
+                .pointer("/spec/nodeName")
+                .and_then(Value::as_str)
+                .is_some_and(|n| !n.is_empty())
             && opts.grace_period.unwrap_or(1) > 0
-            && !matches!(new.pointer("/status/phase").and_then(Value::as_str), Some("Succeeded" | "Failed"));
+            && !matches!(
+                new.pointer("/status/phase").and_then(Value::as_str),
+                Some("Succeeded" | "Failed")
+            );
         let already = meta(&old).get("deletionTimestamp").is_some_and(|d| !d.is_null());
         if fins.is_empty() && !is_namespace && !graceful_pod {
             if opts.dry_run {
@@ -1053,7 +1258,12 @@ impl Store {
         set_finalizers(&mut new, &fins);
         if !already {
             let grace = if graceful_pod {
-                opts.grace_period.or_else(|| new.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64)).unwrap_or(30)
+                opts.grace_period
+                    .or_else(|| {
+                        new.pointer("/spec/terminationGracePeriodSeconds")
+                            .and_then(Value::as_i64)
+                    })
+                    .unwrap_or(30)
             } else {
                 0
             };
@@ -1085,17 +1295,38 @@ impl Store {
 
     /// `pods/binding`: assign a pod to a node, as the scheduler does. A pod already bound is a
     /// 409 Conflict.
-    pub fn bind_pod(&mut self, rt: &ResourceType, ns: &str, name: &str, node: &str, opts: &WriteOptions) -> ApiResult<Value> {
+    pub fn bind_pod(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        node: &str,
+        opts: &WriteOptions,
+    ) -> ApiResult<Value> {
         let mut pod = self
             .get_raw(&rt.storage_key(), ns, name)
             .cloned()
             .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
         if node.is_empty() {
-            return Err(ApiError::invalid("", "Binding", name, vec![Cause::new("FieldValueRequired", "target.name", "Required value")]));
+            return Err(ApiError::invalid(
+                "",
+                "Binding",
+                name,
+                vec![Cause::new("FieldValueRequired", "target.name", "Required value")],
+            ));
         }
-        let current = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default().to_string();
+        let current = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if !current.is_empty() {
-            return Err(ApiError::conflict(&rt.group, &rt.plural, name, &format!("pod {name} is already assigned to node \"{current}\"")));
+            return Err(ApiError::conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                &format!("pod {name} is already assigned to node \"{current}\""),
+            ));
         }
         if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
             spec.insert("nodeName".into(), json!(node));
@@ -1107,24 +1338,44 @@ impl Store {
     /// `pods/eviction`: delete a pod unless a PodDisruptionBudget selecting it reports
     /// `status.disruptionsAllowed: 0` (429 TooManyRequests). Budgets without a status (no
     /// disruption controller running) do not block.
-    pub fn evict_pod(&mut self, rt: &ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> ApiResult<Value> {
+    pub fn evict_pod(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> ApiResult<Value> {
         let pod = self
             .get_raw(&rt.storage_key(), ns, name)
             .cloned()
             .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
-        let pdb_key = ResourceKey { group: "policy".into(), plural: "poddisruptionbudgets".into() };
+        let pdb_key = ResourceKey {
+            group: "policy".into(),
+            plural: "poddisruptionbudgets".into(),
+        };
         let labels = crate::selectors::labels_of(&pod);
         for pdb in self.objects(&pdb_key, Some(ns)) {
-            let selects = pdb.pointer("/spec/selector").is_some_and(|s| LabelSelector::from_object(s).matches(&labels));
+            let selects = pdb
+                .pointer("/spec/selector")
+                .is_some_and(|s| LabelSelector::from_object(s).matches(&labels));
             let allowed = pdb.pointer("/status/disruptionsAllowed").and_then(Value::as_i64);
             if selects && allowed.is_some_and(|a| a < 1) {
                 let mut e = ApiError::too_many_requests(10);
                 e.message = format!(
                     "Cannot evict pod as it would violate the pod's disruption budget. The disruption budget {} needs {} healthy pods",
                     meta_str(pdb, "name"),
-                    pdb.pointer("/status/desiredHealthy").and_then(Value::as_i64).unwrap_or(0)
+                    pdb.pointer("/status/desiredHealthy")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0)
                 );
-                e.causes = vec![Cause::new("DisruptionBudget", "", format!("The disruption budget {} is blocking the eviction", meta_str(pdb, "name")))];
+                e.causes = vec![Cause::new(
+                    "DisruptionBudget",
+                    "",
+                    format!(
+                        "The disruption budget {} is blocking the eviction",
+                        meta_str(pdb, "name")
+                    ),
+                )];
                 return Err(e);
             }
         }
@@ -1133,10 +1384,30 @@ impl Store {
     }
 
     /// Delete every object a list query selects (deletecollection).
-    pub fn delete_collection(&mut self, rt: &ResourceType, ns: Option<&str>, q: &ListQuery, opts: &DeleteOptions) -> ApiResult<Value> {
-        let list = self.list(rt, ns, &ListQuery { limit: None, continue_token: None, exact: false, ..q.clone() })?;
+    pub fn delete_collection(
+        &mut self,
+        rt: &ResourceType,
+        ns: Option<&str>,
+        q: &ListQuery,
+        opts: &DeleteOptions,
+    ) -> ApiResult<Value> {
+        let list = self.list(
+            rt,
+            ns,
+            &ListQuery {
+                limit: None,
+                continue_token: None,
+                exact: false,
+                ..q.clone()
+            },
+        )?;
         let mut deleted = Vec::new();
-        for item in list.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
+        for item in list
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
             let item_ns = meta_str(&item, "namespace").to_string();
             let item_name = meta_str(&item, "name").to_string();
             match self.delete(rt, &item_ns, &item_name, opts) {
@@ -1145,11 +1416,19 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Ok(json!({"apiVersion": rt.api_version(), "kind": rt.list_kind(), "metadata": {"resourceVersion": self.rv.to_string()}, "items": deleted}))
+        Ok(
+            json!({"apiVersion": rt.api_version(), "kind": rt.list_kind(), "metadata": {"resourceVersion": self.rv.to_string()}, "items": deleted}),
+        )
     }
 
     /// Delete a pod immediately if its graceful deletion has started and `gracePeriodSeconds=0`.
-    pub fn force_delete_if_terminating(&mut self, rt: &ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> Option<ApiResult<Value>> {
+    pub fn force_delete_if_terminating(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Option<ApiResult<Value>> {
         let obj = self.get_raw(&rt.storage_key(), ns, name)?;
         let terminating = meta(obj).get("deletionTimestamp").is_some_and(|d| !d.is_null());
         if terminating && opts.grace_period == Some(0) && finalizers(obj).is_empty() && !opts.dry_run {
@@ -1159,12 +1438,13 @@ impl Store {
         }
         None
     }
-
 }
 
 fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "the body of the request must be a JSON object",
+        ));
     }
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
     if !kind.is_empty() && kind != rt.kind {
@@ -1188,7 +1468,9 @@ fn check_type(rt: &ResourceType, obj: &Value) -> ApiResult<()> {
 fn scope_of(rt: &ResourceType, sub: Sub) -> Scope {
     match sub {
         Sub::Status => Scope::Status,
-        _ => Scope::Main { exclude_status: rt.status },
+        _ => Scope::Main {
+            exclude_status: rt.status,
+        },
     }
 }
 

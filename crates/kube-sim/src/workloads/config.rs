@@ -136,6 +136,7 @@ pub struct WorkloadConfig {
     helm_release_ready_after: Duration,
     success_criteria_met: bool,
     events: bool,
+    node_loss_eviction: Option<Duration>,
     epoch: Timestamp,
 }
 
@@ -161,6 +162,7 @@ impl Default for WorkloadConfig {
             helm_release_ready_after: Duration::from_secs(3),
             success_criteria_met: true,
             events: true,
+            node_loss_eviction: None,
             epoch: Timestamp::from_second(DEFAULT_EPOCH_SECONDS).unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
@@ -308,6 +310,22 @@ impl WorkloadConfig {
     pub fn success_criteria_met(mut self, on: bool) -> Self {
         self.success_criteria_met = on;
         self
+    }
+
+    /// Plays node loss out as a real cluster does: pods on a lost node become not Ready at once
+    /// and are evicted (deleted gracefully) after `after` — Kubernetes tolerates the
+    /// `unreachable` taint for 300 s by default — then stay Terminating while the node is lost.
+    /// Without this (the default) their pods are force-deleted at once.
+    #[must_use]
+    pub fn node_loss_eviction(mut self, after: Duration) -> Self {
+        self.node_loss_eviction = Some(after);
+        self
+    }
+
+    /// The node-loss eviction delay, if node loss is played out as in a cluster.
+    #[must_use]
+    pub fn node_loss_eviction_delay(&self) -> Option<Duration> {
+        self.node_loss_eviction
     }
 
     /// Whether the controllers record Events (default `true`).

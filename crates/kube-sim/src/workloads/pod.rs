@@ -26,6 +26,11 @@
 //!    [`StuckTerminating`](PodFault::StuckTerminating) fault it stays forever.
 //! 6. **Node loss.** Pods on a lost node are force-deleted (grace period 0), as the pod garbage
 //!    collector does for pods on a node that is gone; their controllers create replacements.
+//!    With [`WorkloadConfig::node_loss_eviction`] set, node loss plays out as in a real cluster
+//!    instead: the pods turn not Ready at once, are deleted when the eviction is due (the
+//!    `unreachable` taint's 300 s by default in Kubernetes), and then stay Terminating while
+//!    the node is lost, since no kubelet confirms their end. A ReplicaSet replaces them (a
+//!    terminating pod is not active); a StatefulSet does not, as in Kubernetes.
 //!
 //! Every status is a pure function of `t0`, the configuration and the current time
 //! ([`pod_status`]), so the written timestamps are exact whatever the controller's wake-ups were,
@@ -790,6 +795,7 @@ fn kubelet_events(pod: &Pod, desired: &PodStatus) -> Vec<EventRecord> {
 #[derive(Clone, Debug, Default)]
 pub struct PodController {
     terminating_since: BTreeMap<String, Timestamp>,
+    node_lost_at: BTreeMap<String, Timestamp>,
 }
 
 impl PodController {
@@ -797,6 +803,59 @@ impl PodController {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl PodController {
+    /// A pod on a node lost at `lost_at`, with taint-based eviction after `after`: not Ready at
+    /// once, deleted (gracefully) when the eviction is due, and then Terminating for as long as
+    /// the node stays lost, since no kubelet confirms that its containers stopped.
+    fn on_lost_node(
+        &mut self,
+        step: &mut Step,
+        key: &ObjectKey,
+        pod: &Pod,
+        lost_at: Timestamp,
+        after: Duration,
+        now: Timestamp,
+    ) {
+        if is_terminating(pod) {
+            return;
+        }
+        if let Some(status) = pod.status.as_ref() {
+            let mut desired = status.clone();
+            for c in desired.conditions.iter_mut().flatten() {
+                if (c.type_ == "Ready" || c.type_ == "ContainersReady") && c.status != "False" {
+                    c.status = "False".into();
+                    c.reason = Some("NodeLost".into());
+                    c.message = Some("Node is not ready".into());
+                    c.last_transition_time = time(lost_at);
+                }
+            }
+            for cs in desired.container_statuses.iter_mut().flatten() {
+                cs.ready = false;
+            }
+            step.actions
+                .extend(status_patch(Kind::Pod, key, Some(status), &desired));
+        }
+        let due = plus(lost_at, after);
+        if now >= due {
+            step.push(Action::Delete {
+                kind: Kind::Pod,
+                key: key.clone(),
+                grace_period_seconds: None,
+            });
+            let message = format!("Marking for deletion Pod {}/{}", key.namespace, key.name);
+            step.event(EventRecord::about(
+                pod,
+                EventType::Normal,
+                "TaintManagerEviction",
+                message,
+                "taint-eviction-controller",
+            ));
+        } else {
+            step.wake(due);
+        }
     }
 }
 
@@ -826,6 +885,10 @@ impl Controller for PodController {
                 *count += 1;
             }
         }
+        self.node_lost_at.retain(|n, _| snapshot.lost_nodes.contains(n));
+        for n in &snapshot.lost_nodes {
+            self.node_lost_at.entry(n.clone()).or_insert(now);
+        }
         let mut seen = BTreeSet::new();
         for (key, pod) in &snapshot.pods {
             let id = pod.metadata.uid.clone().unwrap_or_else(|| key.to_string());
@@ -844,8 +907,14 @@ impl Controller for PodController {
                 continue;
             }
             let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-            if node.as_ref().is_some_and(|n| snapshot.lost_nodes.contains(n)) {
-                step.push(delete_now);
+            if let Some(node) = node.as_ref().filter(|n| snapshot.lost_nodes.contains(*n)) {
+                match config.node_loss_eviction_delay() {
+                    None => step.push(delete_now),
+                    Some(after) => {
+                        let lost_at = self.node_lost_at.get(node).copied().unwrap_or(now);
+                        self.on_lost_node(&mut step, key, pod, lost_at, after, now);
+                    }
+                }
                 continue;
             }
             if is_terminating(pod) {
@@ -1159,6 +1228,36 @@ mod tests {
         assert_eq!(
             (events[0].reason.as_str(), events[0].type_),
             ("BackOff", EventType::Warning)
+        );
+    }
+
+    #[test]
+    fn p13_node_loss_with_eviction_plays_out_as_in_a_cluster() {
+        // Node lifecycle: pods on an unreachable node become not Ready, are evicted when the
+        // unreachable taint's toleration runs out, and stay Terminating until the node returns.
+        let config = WorkloadConfig::new()
+            .nodes(["n1"])
+            .node_loss_eviction(Duration::from_secs(60));
+        let mut w = World::new();
+        let p = w.insert(pod("a", "nginx"));
+        w.snap.pods.insert(ObjectKey::of(&p), p);
+        let mut c = PodController::new();
+        w.run_for(10, &mut [&mut c], &config, &mut |_| {});
+        let key = ObjectKey::new("default", "a");
+        assert!(is_ready(&w.snap.pods[&key]));
+        w.snap.lost_nodes.insert("n1".into());
+        w.run_for(5, &mut [&mut c], &config, &mut |_| {});
+        assert!(!is_ready(&w.snap.pods[&key]));
+        assert!(!is_terminating(&w.snap.pods[&key]));
+        w.run_for(60, &mut [&mut c], &config, &mut |_| {});
+        assert!(is_terminating(&w.snap.pods[&key]), "evicted after 60 s");
+        w.run_for(600, &mut [&mut c], &config, &mut |_| {});
+        assert!(w.snap.pods.contains_key(&key), "no kubelet to confirm the end");
+        w.snap.lost_nodes.clear();
+        w.run_for(60, &mut [&mut c], &config, &mut |_| {});
+        assert!(
+            !w.snap.pods.contains_key(&key),
+            "the node is back: the pod is finally removed"
         );
     }
 
