@@ -418,3 +418,13 @@ fn the_json_contract_has_the_documented_fields() {
         assert!(s["object"].as_str().unwrap().contains('/'));
     }
 }
+
+#[test]
+fn observed_state_reads_kubectl_lists_and_multi_document_yaml() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n";
+    let o = Observed::from_yaml(text).unwrap();
+    assert_eq!(o.len(), 3);
+    assert!(o.get("Deployment", "b").is_some() && o.get("Service", "c").is_some());
+    let err = Observed::from_yaml("apiVersion: v1\nkind: Service\nmetadata: {}\n").unwrap_err();
+    assert!(err.to_string().contains("document 1"), "{err}");
+}
