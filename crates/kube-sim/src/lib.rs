@@ -44,6 +44,29 @@
 //! - [`workloads`]: simulated workload controllers, run as API clients (see
 //!   [`SimulatorBuilder::controller`]).
 
+//!
+//! # What is not simulated
+//!
+//! Known differences from kube-apiserver, so a test does not rely on them by accident:
+//!
+//! - no authentication, authorization or admission webhooks: RBAC objects are stored, not
+//!   enforced; no conversion webhooks (versions of a custom resource differ only in
+//!   `apiVersion`);
+//! - CRD validation covers types, enums, required fields, bounds and lengths, not `pattern`,
+//!   `format` or CEL rules (`x-kubernetes-validations`); `fieldValidation=Warn` sends no
+//!   warning headers;
+//! - garbage collection and namespace and CRD cleanup run synchronously after the write that
+//!   triggers them, not a moment later;
+//! - a list with `resourceVersion` but without `resourceVersionMatch=Exact` is served the
+//!   latest state (allowed: "not older than"); JSON only (no protobuf, no CBOR); `/openapi/v2`
+//!   answers 404 (kubectl falls back to `/openapi/v3`, which is served);
+//! - server-side apply keys a list-map on its first key only (ports by `containerPort`, not
+//!   `containerPort` and `protocol`), and treats unmarked lists of custom resources as atomic
+//!   except for the usual names (`containers`, `env`, `ports`, `volumes`, `volumeMounts`,
+//!   `conditions`, ...);
+//! - PodDisruptionBudgets block evictions only through a `status.disruptionsAllowed` someone
+//!   wrote (no disruption controller runs here).
+
 pub mod clock;
 pub mod crd;
 pub mod defaults;
