@@ -304,3 +304,63 @@ async fn api_errors_and_dropped_watches_are_survived() {
     );
     assert!(!handle.errors().is_empty(), "faults were injected");
 }
+
+#[tokio::test(start_paused = true)]
+async fn realistic_node_loss_evicts_after_the_toleration_and_keeps_pods_terminating() {
+    // Node lifecycle with taint-based eviction: pods on the unreachable node turn not Ready, are
+    // evicted after the toleration (60 s here), and stay Terminating; the ReplicaSet replaces its
+    // pod elsewhere meanwhile.
+    let sim = sim();
+    let client = sim.client();
+    let config = WorkloadConfig::new()
+        .nodes(["n1", "n2"])
+        .node_loss_eviction(Duration::from_secs(60));
+    let handle = workloads::spawn(client.clone(), config);
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(&PostParams::default(), &deployment("web", 2, "nginx:1"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let victim = pods(&client)
+        .await
+        .into_iter()
+        .find(|p| p.spec.as_ref().unwrap().node_name.as_deref() == Some("n1"))
+        .unwrap()
+        .metadata
+        .name
+        .unwrap();
+
+    handle.lose_node("n1");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let d = api.get("web").await.unwrap();
+    assert_eq!(
+        d.status.unwrap().available_replicas,
+        Some(1),
+        "the pod on n1 is not Ready"
+    );
+    assert_eq!(pods(&client).await.len(), 2, "not evicted yet");
+
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let all = pods(&client).await;
+    let stuck = all
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some(victim.as_str()))
+        .unwrap();
+    assert!(
+        stuck.metadata.deletion_timestamp.is_some(),
+        "evicted, and Terminating while n1 is gone"
+    );
+    assert_eq!(all.len(), 3, "the ReplicaSet replaced it");
+    assert_eq!(
+        api.get("web").await.unwrap().status.unwrap().available_replicas,
+        Some(2)
+    );
+
+    handle.restore_node("n1");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        pods(&client).await.len(),
+        2,
+        "the kubelet is back and finishes the deletion"
+    );
+}
