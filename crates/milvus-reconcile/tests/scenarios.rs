@@ -397,6 +397,12 @@ fn replicas_minus_one_leaves_replicas_to_the_autoscaler() {
     v["spec"]["replicas"] = Value::from(7);
     let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
     assert!(p.steps.is_empty());
+    // ... but it cannot scale from zero: a Deployment at zero is raised to one.
+    let v = observed.get_mut("Deployment", "my-release-milvus-proxy").unwrap();
+    v["spec"]["replicas"] = Value::from(0);
+    let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
+    let s = step(&p, "scale:Deployment/my-release-milvus-proxy");
+    assert_eq!(s.changes[0].to, Some(Value::from(1)));
 }
 
 #[test]

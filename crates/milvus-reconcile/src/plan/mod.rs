@@ -283,7 +283,18 @@ fn decide<'a>(obj: &'a DesiredObject, observed: &Observed, config_unchanged: boo
                 }]
             }
         } else {
-            diff::deployment_changes(&obj.value, o, config_unchanged)
+            let mut changes = diff::deployment_changes(&obj.value, o, config_unchanged);
+            // An autoscaler cannot scale from zero: a Deployment it owns (no replicas in the
+            // spec) that sits at zero is raised to one, as the Milvus Operator does.
+            let autoscaled = obj.value.pointer("/spec/replicas").is_none();
+            if autoscaled && o.pointer("/spec/replicas").and_then(Value::as_i64) == Some(0) {
+                changes.push(FieldChange {
+                    path: "spec.replicas".to_owned(),
+                    from: Some(Value::from(0)),
+                    to: Some(Value::from(1)),
+                });
+            }
+            changes
         }
     } else {
         diff::changes(&obj.value, o)
@@ -987,9 +998,16 @@ pub fn apply(plan: &Plan, rendered: &Rendered, observed: &mut Observed) {
                 }
             }
             Action::Scale => {
-                let replicas = rendered
-                    .get(kind, name)
-                    .and_then(|d| d.value.pointer("/spec/replicas").cloned());
+                let replicas = step
+                    .changes
+                    .iter()
+                    .find(|c| c.path == "spec.replicas")
+                    .and_then(|c| c.to.clone())
+                    .or_else(|| {
+                        rendered
+                            .get(kind, name)
+                            .and_then(|d| d.value.pointer("/spec/replicas").cloned())
+                    });
                 if let (Some(r), Some(o)) = (replicas, observed.get_mut(kind, name))
                     && let Some(spec) = o.get_mut("spec").and_then(Value::as_object_mut)
                 {
