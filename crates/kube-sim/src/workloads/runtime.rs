@@ -73,6 +73,9 @@ use tokio::{sync::Notify, task::JoinHandle};
 /// The field manager of every write the simulated controllers make.
 pub const FIELD_MANAGER: &str = "kube-sim-workloads";
 
+/// How many writes the write log keeps (the oldest are dropped beyond that).
+const WRITE_HISTORY: usize = 100_000;
+
 /// How many recent errors a [`WorkloadHandle`] keeps.
 const ERROR_HISTORY: usize = 100;
 
@@ -134,10 +137,12 @@ impl Shared {
             Action::Delete { .. } => "delete",
         };
         let line = format!("{verb} {} {}", action.kind().as_str(), action.key());
-        self.writes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
+        let mut writes = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
+        if writes.len() >= WRITE_HISTORY {
+            // Keep memory bounded in long runs: drop the oldest tenth.
+            writes.drain(..WRITE_HISTORY / 10);
+        }
+        writes.push(line);
     }
 }
 
@@ -192,8 +197,8 @@ impl WorkloadControl {
         self.shared.clock.now()
     }
 
-    /// Every write made so far, in order, as `verb Kind namespace/name` (a reproducibility log:
-    /// the same seed and the same inputs give the same log).
+    /// The writes made so far (the last 100,000), in order, as `verb Kind namespace/name`: a
+    /// reproducibility log, since the same seed and the same inputs give the same log.
     #[must_use]
     pub fn writes(&self) -> Vec<String> {
         self.shared
