@@ -829,6 +829,15 @@ async fn crd_defaults_pruning_and_validation() {
     assert_eq!(scale.spec.unwrap().replicas, Some(4));
     assert_eq!(widgets.get("w1").await.unwrap().metadata.generation, Some(2));
 
+    // Custom resources allow no unconditional update: a PUT without resourceVersion is Invalid.
+    let mut unversioned = widgets.get("w1").await.unwrap();
+    unversioned.metadata.resource_version = None;
+    let err = widgets
+        .replace("w1", &PostParams::default(), &unversioned)
+        .await
+        .unwrap_err();
+    assert_eq!(api_err(err), (422, "Invalid".to_string()));
+
     // Strategic merge patch is not supported for custom resources.
     let err = widgets
         .patch(

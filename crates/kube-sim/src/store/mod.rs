@@ -861,6 +861,19 @@ impl Store {
             ));
         }
         let body_rv = meta_str(&body, "resourceVersion");
+        // Custom resources do not allow unconditional updates: a PUT must carry the version.
+        if body_rv.is_empty() && rt.crd.is_some() && !applied {
+            return Err(ApiError::invalid(
+                &rt.group,
+                &rt.kind,
+                name,
+                vec![Cause::new(
+                    "FieldValueInvalid",
+                    "metadata.resourceVersion",
+                    "Invalid value: 0x0: must be specified for an update",
+                )],
+            ));
+        }
         if !body_rv.is_empty() && body_rv != meta_str(&old, "resourceVersion") {
             return Err(ApiError::conflict(
                 &rt.group,
