@@ -240,3 +240,42 @@ async fn controller_with_owned_children_finalizer_and_ssa_status_converges() {
     );
     task.abort();
 }
+
+/// kube's event Recorder writes events.k8s.io/v1 Events and, for a repeat, bumps the series
+/// with a patch instead of creating a second Event.
+#[tokio::test(start_paused = true)]
+async fn event_recorder_creates_then_patches_a_series() {
+    use kube::runtime::events::{Event as KEvent, EventType, Recorder, Reporter};
+    let sim = Simulator::new();
+    let client = sim.client();
+    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let cm = cms
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let recorder = Recorder::new(
+        client,
+        Reporter {
+            controller: "greeting-controller".into(),
+            instance: None,
+        },
+    );
+    let ev = KEvent {
+        type_: EventType::Normal,
+        reason: "Seen".into(),
+        note: Some("hello".into()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    recorder.publish(&ev, &cm.object_ref(&())).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    recorder.publish(&ev, &cm.object_ref(&())).await.unwrap();
+    let events = sim.objects("events.k8s.io", "events");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["regarding"]["name"], "x");
+    assert_eq!(events[0]["series"]["count"], 2);
+    assert_eq!(sim.metrics().requests(Verb::Create, "events.events.k8s.io"), 1);
+}
