@@ -21,6 +21,7 @@ mod check;
 mod commands;
 mod images;
 pub mod input;
+mod plan;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -70,6 +71,39 @@ enum Command {
         /// Manifest to read (`-` reads standard input).
         #[arg(value_name = "FILE")]
         file: String,
+    },
+    /// Print every object the spec renders to, as multi-document YAML.
+    Render {
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Print the rollout plan: which objects change, in which order, gated on what, and why.
+    ///
+    /// Without --from or --observed the plan starts from an empty cluster.
+    Plan {
+        /// Manifest to read (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// The running (old) manifests: observed state is synthesized as fully rolled out.
+        #[arg(long, value_name = "OLD", conflicts_with = "observed")]
+        from: Option<String>,
+        /// Observed objects (`kubectl get -o yaml` output: a List or multi-document YAML).
+        #[arg(long, value_name = "OBJECTS")]
+        observed: Option<String>,
+        /// Plan the deletion of the instance instead.
+        #[arg(long)]
+        delete: bool,
+        /// Output format: text, json, dot or mermaid.
+        #[arg(long, default_value = "text", value_name = "FORMAT")]
+        output: String,
+        /// Order of the move into 2.6: mixcoord-first (default) or streamingnode-first.
+        #[arg(
+            long = "upgrade-2-6-order",
+            default_value = "mixcoord-first",
+            value_name = "ORDER"
+        )]
+        upgrade_2_6_order: String,
     },
     /// Print every image the spec would run, dependencies included, one per line (sorted).
     Images {
@@ -136,6 +170,23 @@ where
         Command::Validate { from, files } => commands::validate(&mut output, from.as_deref(), &files),
         Command::Defaults { file } => commands::defaults(&mut output, &file),
         Command::Convert { file } => commands::convert(&mut output, &file),
+        Command::Render { file } => plan::render(&mut output, &file),
+        Command::Plan {
+            file,
+            from,
+            observed,
+            delete,
+            output: format,
+            upgrade_2_6_order,
+        } => plan::plan(
+            &mut output,
+            &file,
+            from.as_deref(),
+            observed.as_deref(),
+            delete,
+            &format,
+            &upgrade_2_6_order,
+        ),
         Command::Images { file } => images::images(&mut output, &file),
         Command::Check { kubeconfig, file } => check::check(&mut output, &file, kubeconfig.as_deref()),
     }

@@ -284,3 +284,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn render_and_plan_the_bundled_cluster() {
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/manifests/cluster.yaml"
+    );
+    let r = run(&["render", manifest]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&r.out).expect("YAML output");
+    assert!(
+        docs.iter()
+            .any(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "vectors-milvus-proxy")
+    );
+
+    let r = run(&["plan", manifest, "--output", "json"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let plan: serde_json::Value = serde_json::from_str(&r.out).expect("JSON plan");
+    assert_eq!(plan["milvus"], "search/vectors");
+    let steps = plan["steps"].as_array().expect("steps");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["action"] == "create" && s["object"] == "Deployment/vectors-milvus-mixcoord")
+    );
+    assert_eq!(
+        run(&["plan", manifest, "--output", "yaml"]).code,
+        2,
+        "unknown formats are argument errors"
+    );
+}
