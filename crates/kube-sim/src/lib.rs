@@ -60,10 +60,10 @@
 //! - a list with `resourceVersion` but without `resourceVersionMatch=Exact` is served the
 //!   latest state (allowed: "not older than"); JSON only (no protobuf, no CBOR); `/openapi/v2`
 //!   answers 404 (kubectl falls back to `/openapi/v3`, which is served);
-//! - server-side apply keys a list-map on its first key only (ports by `containerPort`, not
-//!   `containerPort` and `protocol`), and treats unmarked lists of custom resources as atomic
-//!   except for the usual names (`containers`, `env`, `ports`, `volumes`, `volumeMounts`,
-//!   `conditions`, ...);
+//! - server-side apply keys built-in list-maps on one field (ports by `containerPort` or `port`,
+//!   not also `protocol`); CRD schemas' `x-kubernetes-list-map-keys` are honoured in full, and
+//!   unmarked lists of custom resources are atomic except for the usual names (`containers`,
+//!   `env`, `ports`, `volumes`, `volumeMounts`, `conditions`, ...);
 //! - PodDisruptionBudgets block evictions only through a `status.disruptionsAllowed` someone
 //!   wrote (no disruption controller runs here).
 

@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::keys::{ListKind, items_schema, list_kind, property_schema};
+use super::keys::{ListKind, element_key, items_schema, list_kind, property_schema, same_key};
 use crate::error::{ApiError, ApiResult, Cause};
 
 /// One step of a field path.
@@ -232,10 +232,9 @@ fn collect(v: &Value, path: &mut FieldPath, field: &str, schema: Option<&Value>,
                     path.pop();
                 }
             }
-            ListKind::Map(key) => {
+            ListKind::Map(keys) => {
                 for item in items {
-                    let kv = item.get(&key).cloned().unwrap_or(Value::Null);
-                    path.push(Elem::Key(json!({ key.clone(): kv }).to_string()));
+                    path.push(Elem::Key(Value::Object(element_key(item, &keys)).to_string()));
                     out.insert(path.clone());
                     collect(item, path, "", items_schema(schema), out);
                     path.pop();
@@ -375,13 +374,10 @@ fn apply_merge(target: &mut Value, applied: &Value, field: &str, schema: Option<
                     }
                     out
                 }
-                ListKind::Map(key) => {
+                ListKind::Map(keys) => {
                     let mut out = existing;
                     for item in items {
-                        match out
-                            .iter()
-                            .position(|e| e.get(&key).is_some() && e.get(&key) == item.get(&key))
-                        {
+                        match out.iter().position(|e| same_key(e, item, &keys)) {
                             Some(p) => apply_merge(&mut out[p], item, "", items_schema(schema)),
                             None => out.push(item.clone()),
                         }
@@ -684,5 +680,34 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": {"x": "1"}}});
         let out = server_side_apply(Some(&live), &b, &req("m", false)).unwrap();
         assert_eq!(out["metadata"]["labels"], json!({"x": "1"}));
+    }
+
+    #[test]
+    fn schema_list_map_keys_with_two_fields() {
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "ports": {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["port", "protocol"],
+                "items": {"type": "object"}}}}}});
+        let mut r = req("m", false);
+        r.schema = Some(&schema);
+        let a = json!({"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "x"},
+            "spec": {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}});
+        let live = server_side_apply(None, &a, &r).unwrap();
+        let b = json!({"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "x"},
+            "spec": {"ports": [{"port": 53, "protocol": "TCP", "name": "dns-tcp"}]}});
+        let mut other = req("n", false);
+        other.schema = Some(&schema);
+        let out = server_side_apply(Some(&live), &b, &other).unwrap();
+        assert_eq!(out["spec"]["ports"][0], json!({"port": 53, "protocol": "UDP"}));
+        assert_eq!(
+            out["spec"]["ports"][1],
+            json!({"port": 53, "protocol": "TCP", "name": "dns-tcp"})
+        );
+        let fields = &entries_of(&out)[1].fields;
+        assert!(
+            fields
+                .iter()
+                .any(|p| p.contains(&Elem::Key(r#"{"port":53,"protocol":"TCP"}"#.into()))),
+            "{fields:?}"
+        );
     }
 }

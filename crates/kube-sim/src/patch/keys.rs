@@ -16,8 +16,8 @@ pub enum ListKind {
     Atomic,
     /// Scalars merged by value.
     Set,
-    /// Objects merged by the given key field.
-    Map(String),
+    /// Objects merged by the given key fields (strategic merge uses the first).
+    Map(Vec<String>),
 }
 
 /// The list kind of `field`, whose current or patched items are `items`, with the field's
@@ -32,13 +32,13 @@ pub fn list_kind<'a>(
             Some("atomic") => return ListKind::Atomic,
             Some("set") => return ListKind::Set,
             Some("map") => {
-                if let Some(key) = s
+                let keys: Vec<String> = s
                     .get("x-kubernetes-list-map-keys")
                     .and_then(Value::as_array)
-                    .and_then(|k| k.first())
-                    .and_then(Value::as_str)
-                {
-                    return ListKind::Map(key.to_string());
+                    .map(|k| k.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                    .unwrap_or_default();
+                if !keys.is_empty() {
+                    return ListKind::Map(keys);
                 }
             }
             _ => {}
@@ -68,7 +68,7 @@ pub fn list_kind<'a>(
         }
         _ => return ListKind::Atomic,
     };
-    ListKind::Map(key.to_string())
+    ListKind::Map(vec![key.to_string()])
 }
 
 /// The schema node of property `field` under an object schema node.
@@ -82,4 +82,17 @@ pub fn property_schema<'a>(schema: Option<&'a Value>, field: &str) -> Option<&'a
 /// The schema node of the items of an array schema node.
 pub fn items_schema(schema: Option<&Value>) -> Option<&Value> {
     schema?.get("items")
+}
+
+/// The key fields of a list-map element, as a JSON object (`{"name":"app"}`), as used in
+/// `FieldsV1` (`k:{...}`). Missing key fields are `null`.
+pub fn element_key(item: &Value, keys: &[String]) -> serde_json::Map<String, Value> {
+    keys.iter()
+        .map(|k| (k.clone(), item.get(k).cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
+/// Whether two list-map elements have the same key.
+pub fn same_key(a: &Value, b: &Value, keys: &[String]) -> bool {
+    keys.iter().any(|k| a.get(k).is_some()) && keys.iter().all(|k| a.get(k) == b.get(k))
 }

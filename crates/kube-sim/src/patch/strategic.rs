@@ -122,7 +122,8 @@ fn merge_list(
             }
             existing
         }
-        ListKind::Map(key) => {
+        ListKind::Map(keys) => {
+            let Some(key) = keys.first() else { return existing };
             for item in patch {
                 let Some(kv) = item.get(key) else {
                     existing.push(strip_directives(item));
