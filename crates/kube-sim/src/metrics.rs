@@ -75,7 +75,7 @@ pub struct RequestRecord {
     pub subresource: String,
     /// Namespace, or empty.
     pub namespace: String,
-    /// Object name, or empty.
+    /// Object name, or empty; for a create, the name in the body (or its `generateName`).
     pub name: String,
     /// HTTP status code answered (0 when the request timed out without an answer).
     pub code: u16,

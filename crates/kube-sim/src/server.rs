@@ -460,6 +460,17 @@ impl ApiServer {
             code: 0,
             fault: None,
         };
+        if verb == Verb::Create && rec.name.is_empty() {
+            // The name being created (or its generateName prefix), for a readable log.
+            if let Ok(body) = parse_body(&p) {
+                let m = |k: &str| {
+                    body.pointer(&format!("/metadata/{k}"))
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                };
+                rec.name = m("name").or_else(|| m("generateName")).unwrap_or_default();
+            }
+        }
         let decision = lock(&self.shared.faults).decide(verb, &rt.qualified());
         rec.fault = decision.describe();
         if !decision.latency.is_zero() {
