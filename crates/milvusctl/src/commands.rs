@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use milvus_deps::{Finding, Registry, Severity};
 use milvus_spec::{
     defaults,
     v1beta1::Milvus,
@@ -58,6 +59,20 @@ fn report_warnings(output: &mut Output<'_>, doc: &Document, warnings: &[String])
     }
 }
 
+/// A provider finding without its severity prefix: `path: message (remedy)`.
+fn finding_text(finding: &Finding) -> String {
+    let mut text = String::new();
+    if let Some(path) = &finding.path {
+        text.push_str(path);
+        text.push_str(": ");
+    }
+    text.push_str(&finding.message);
+    if let Some(remedy) = &finding.remedy {
+        text.push_str(&format!(" ({remedy})"));
+    }
+    text
+}
+
 /// Key pairing documents of OLD and NEW: kind, namespace, name.
 fn pairing_key(doc: &Document) -> (String, String, String) {
     (
@@ -100,6 +115,7 @@ pub(crate) fn validate(output: &mut Output<'_>, from: Option<&str>, files: &[Str
         }
     }
 
+    let registry = Registry::builtin();
     let mut invalid = false;
     let mut checked = 0usize;
     for doc in &docs {
@@ -125,24 +141,53 @@ pub(crate) fn validate(output: &mut Output<'_>, from: Option<&str>, files: &[Str
             }
         };
         report_warnings(output, doc, &warnings);
-        let mut violations = match &object {
+        let violations = match &object {
             Object::MilvusUpgrade(u) => validate::milvus_upgrade(u),
             other => other
                 .to_milvus()
                 .map(|m| validate::milvus(&m))
                 .unwrap_or_default(),
         };
-        // Transitions are checked only for a new object that is valid on its own.
+        // In-cluster dependency values the native providers ignore (typos) are warnings.
         if violations.is_empty()
-            && let Some(old) = old_by_key.get(&pairing_key(doc))
-            && let Some(new) = object.to_milvus()
+            && let Some(m) = object.to_milvus()
         {
-            violations = validate::transition(old, &new);
+            let effective = defaults::milvus(&m, None).milvus;
+            for finding in milvus_deps::values_check::in_cluster_findings(&effective) {
+                output.warning(&format!(
+                    "{}: {}: {}",
+                    doc.source,
+                    doc.label(),
+                    finding_text(&finding)
+                ));
+            }
         }
         for v in &violations {
             report_violation(output, doc, v);
         }
         invalid |= !violations.is_empty();
+        // Transitions are checked only for a new object that is valid on its own: the spec's
+        // rules, then what the dependency providers cannot carry out safely.
+        if violations.is_empty()
+            && let Some(old) = old_by_key.get(&pairing_key(doc))
+            && let Some(new) = object.to_milvus()
+        {
+            for v in &validate::transition(old, &new) {
+                report_violation(output, doc, v);
+                invalid = true;
+            }
+            let old_effective = defaults::milvus(old, None);
+            let new_effective = defaults::milvus(&new, Some(&old_effective.decisions)).milvus;
+            for finding in registry.check_transition(&old_effective.milvus, &new_effective) {
+                let line = format!("{}: {}: {}", doc.source, doc.label(), finding_text(&finding));
+                if finding.severity == Severity::Error {
+                    output.error_line(&line);
+                    invalid = true;
+                } else {
+                    output.warning(&line);
+                }
+            }
+        }
     }
     if checked == 0 {
         output.warning("no milvus.io documents found");

@@ -315,3 +315,38 @@ fn render_and_plan_the_bundled_cluster() {
         "unknown formats are argument errors"
     );
 }
+
+#[test]
+fn validate_warns_about_ignored_in_cluster_values() {
+    let f = file(
+        "values",
+        "m.yaml",
+        &format!(
+            "{STANDALONE_25}  dependencies:\n    etcd:\n      inCluster:\n        values:\n          persistance: {{size: 5Gi}}\n"
+        ),
+    );
+    let r = run(&["validate", &f]);
+    assert_eq!(r.code, 0, "a warning never changes the exit code: {}", r.err);
+    assert!(
+        r.err.contains("warning:") && r.err.contains("did you mean `persistence`"),
+        "{}",
+        r.err
+    );
+}
+
+#[test]
+fn validate_from_rejects_what_a_native_dependency_cannot_do_safely() {
+    let old = file(
+        "from-etcd",
+        "old.yaml",
+        "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {name: c}\nspec:\n  mode: cluster\n",
+    );
+    let new = file(
+        "from-etcd",
+        "new.yaml",
+        "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {name: c}\nspec:\n  mode: cluster\n  dependencies:\n    etcd:\n      inCluster:\n        values: {replicaCount: 5}\n",
+    );
+    let r = run(&["validate", "--from", &old, &new]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.err.contains("etcd"), "{}", r.err);
+}
