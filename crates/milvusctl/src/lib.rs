@@ -62,12 +62,20 @@ enum Command {
     },
     /// Probe every dependency of a spec that is reachable from here: one line each.
     ///
-    /// Exit 0 when all are healthy, 1 when any is not. Secrets the spec references (storage and
-    /// Kafka `secretRef`) are read from Secret documents in the same file.
+    /// Exit 0 when all are healthy, 1 when any is not (a missing Secret included), 2 when the
+    /// file or the cluster cannot be read. Secrets the spec references (storage `secretRef` and
+    /// `ssl.caCertificateRef`, Kafka `secretRef`) are read from Secret documents in the same
+    /// file, then from the cluster with --kubeconfig.
     Check {
-        /// Read referenced Secrets from this cluster instead (not supported yet).
+        /// Also read the referenced Secrets from this cluster, in the namespace of each Milvus
+        /// (`default` when it has none). A Secret in FILE wins over the cluster's of the same
+        /// name; the cluster is asked only for the others, one GET each (RBAC: `get` on
+        /// `secrets`), each within 10 s.
         #[arg(long, value_name = "KUBECONFIG")]
         kubeconfig: Option<String>,
+        /// The kubeconfig context to use instead of its current context.
+        #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+        context: Option<String>,
         /// Manifest to read (`-` reads standard input).
         #[arg(value_name = "FILE")]
         file: String,
@@ -188,6 +196,10 @@ where
             &upgrade_2_6_order,
         ),
         Command::Images { file } => images::images(&mut output, &file),
-        Command::Check { kubeconfig, file } => check::check(&mut output, &file, kubeconfig.as_deref()),
+        Command::Check {
+            kubeconfig,
+            context,
+            file,
+        } => check::check(&mut output, &file, kubeconfig.as_deref(), context.as_deref()),
     }
 }
