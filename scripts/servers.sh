@@ -187,7 +187,12 @@ stop_servers() {
   _SERVERS_DIR=""
 }
 
-# Run as a script: `run -- CMD...`, `milvus-namespace -- CMD...`.
+# Run as a script:
+#   run -- CMD...               the servers on this machine's loopback, then CMD;
+#   namespace -- CMD...         the servers in a private network namespace, then CMD there
+#                               (for a test that starts Milvus itself: Milvus binds every
+#                               interface);
+#   milvus-namespace -- CMD...  Milvus alone in a private network namespace, then CMD there.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   mode="${1:-}"
@@ -208,8 +213,17 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       trap stop_servers EXIT
       "$@"
       ;;
+    namespace)
+      exec unshare -n "$0" _servers-in-namespace "$@"
+      ;;
+    _servers-in-namespace)
+      ip link set lo up
+      start_servers
+      trap stop_servers EXIT
+      "$@"
+      ;;
     *)
-      echo "usage: $0 run -- CMD... | milvus-namespace -- CMD...   (or source it: start_servers / stop_servers)" >&2
+      echo "usage: $0 run|namespace|milvus-namespace -- CMD...   (or source it: start_servers / stop_servers)" >&2
       exit 2
       ;;
   esac

@@ -304,3 +304,77 @@ fn rendering_is_deterministic_to_the_byte() {
     let b = common::rendered(&m).to_yaml().unwrap();
     assert_eq!(a, b);
 }
+
+/// The image (and `spec.components.version`) decide how `user.yaml` reaches Milvus: mounted for
+/// 2.4 and later, merged at start by the operator's `run.sh` before that.
+#[test]
+fn config_delivery_by_milvus_version() {
+    let proxy_of = |components: Value| {
+        let m = common::with(
+            &common::milvus("cluster-default.yaml"),
+            json!({"spec": {"components": components}}),
+        );
+        deployment(&m, "my-release-milvus-proxy")["spec"]["template"]["spec"].clone()
+    };
+    let mount_paths = |pod: &Value| -> Vec<String> {
+        pod.pointer("/containers/0/volumeMounts")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .filter(|m| m["name"] == "milvus-config")
+            .map(|m| m["mountPath"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    for image in [
+        "milvusdb/milvus:v2.4.0",
+        "milvusdb/milvus:v2.5.16",
+        "milvusdb/milvus:master-20251101-abc",
+    ] {
+        let pod = proxy_of(json!({"image": image}));
+        assert_eq!(
+            pod["containers"][0]["args"],
+            json!(["milvus", "run", "proxy"]),
+            "{image}"
+        );
+        assert_eq!(mount_paths(&pod), ["/milvus/configs/user.yaml"], "{image}");
+        assert!(pod.get("initContainers").is_none(), "{image}");
+    }
+
+    for image in ["milvusdb/milvus:v2.3.5", "milvusdb/milvus:latest"] {
+        let pod = proxy_of(json!({"image": image}));
+        assert_eq!(
+            pod["containers"][0]["args"],
+            json!(["/milvus/tools/run.sh", "milvus", "run", "proxy"]),
+            "{image}"
+        );
+        assert_eq!(mount_paths(&pod), ["/milvus/configs/operator"], "{image}");
+        let init = &pod["initContainers"][0];
+        assert_eq!(init["name"], "config");
+        assert_eq!(init["image"], render::deployment::DEFAULT_TOOL_IMAGE);
+        assert_eq!(init["args"], json!(["/init.sh"]));
+        assert_eq!(init["volumeMounts"][0]["mountPath"], "/milvus/tools");
+        let config = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "milvus-config")
+            .unwrap();
+        assert_eq!(config["configMap"]["defaultMode"], 0o777);
+        assert!(
+            config["configMap"].get("items").is_none(),
+            "the whole ConfigMap, hook.yaml included"
+        );
+    }
+
+    // The declared version wins over the tag; the tool image can be mirrored.
+    let pod = proxy_of(
+        json!({"image": "registry.local/milvus:custom", "version": "2.3.21", "toolImage": "registry.local/milvus-operator:v1.3.3"}),
+    );
+    assert_eq!(
+        pod["initContainers"][0]["image"],
+        "registry.local/milvus-operator:v1.3.3"
+    );
+    let pod = proxy_of(json!({"image": "registry.local/milvus:custom", "version": "v2.5.4"}));
+    assert!(pod.get("initContainers").is_none());
+}

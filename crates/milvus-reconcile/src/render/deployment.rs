@@ -16,7 +16,7 @@ use k8s_openapi::{
             ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
             ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler,
             PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-            ResourceFieldSelector, TCPSocketAction, Volume, VolumeMount,
+            ResourceFieldSelector, SecurityContext, TCPSocketAction, Volume, VolumeMount,
         },
     },
     apimachinery::pkg::{
@@ -34,10 +34,60 @@ use milvus_spec::{
 use super::{Context, Workload, config_map, workloads};
 use crate::{Error, Result};
 
-/// Where the ConfigMap's `user.yaml` is mounted: Milvus reads it over its own `milvus.yaml`.
+/// Where the ConfigMap's `user.yaml` is mounted for [`ConfigDelivery::Mounted`]: Milvus
+/// reads it over its own `milvus.yaml`.
 pub const USER_YAML_PATH: &str = "/milvus/configs/user.yaml";
-/// Where `hook.yaml` is mounted, the file Milvus reads hook settings from.
+/// Where `hook.yaml` is mounted for [`ConfigDelivery::Mounted`], the file Milvus reads hook
+/// settings from.
 pub const HOOK_YAML_PATH: &str = "/milvus/configs/hook_updates.yaml";
+/// Where the whole ConfigMap is mounted for [`ConfigDelivery::MergedAtStart`] (the Milvus
+/// Operator's path, which its `run.sh` reads).
+pub const OPERATOR_CONFIG_PATH: &str = "/milvus/configs/operator";
+/// The emptyDir the tool init container fills for [`ConfigDelivery::MergedAtStart`].
+pub const TOOLS_VOLUME: &str = "tools";
+/// Where the tools are mounted.
+pub const TOOLS_PATH: &str = "/milvus/tools";
+/// The script that merges `user.yaml` into `milvus.yaml` and then runs its arguments.
+pub const RUN_SH: &str = "/milvus/tools/run.sh";
+/// The tool image when `spec.components.toolImage` is not set: the Milvus Operator's image,
+/// which carries `/init.sh`, `/run.sh` and `/merge`. Only Milvus releases before 2.4 pull it.
+pub const DEFAULT_TOOL_IMAGE: &str = "milvusdb/milvus-operator:v1.3.3";
+/// The name of the tool init container (the operator's).
+pub const TOOL_INIT_CONTAINER: &str = "config";
+
+/// How the ConfigMap's `user.yaml` reaches Milvus.
+///
+/// Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since the 2.4
+/// line (Milvus issue 22556: the support landed in 2024). Milvus 2.3.5, run by
+/// `tests/real_milvus_config.rs`, ignores the file: with it mounted, Milvus dials the image's
+/// default `localhost:2379` and never becomes healthy. So:
+///
+/// - 2.4.0 and later, and `master-` builds: [`ConfigDelivery::Mounted`], as the Milvus Helm
+///   chart does. No tool image to mirror, and Milvus's own precedence applies;
+/// - earlier releases and versions that cannot be told from the tag: the Milvus Operator's
+///   contract, [`ConfigDelivery::MergedAtStart`], which works with every release and renders
+///   the same pod template the operator does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigDelivery {
+    /// `user.yaml` (and `hook.yaml`) mounted into `/milvus/configs`.
+    Mounted,
+    /// An init container copies the operator's tools into `/milvus/tools`; the ConfigMap is
+    /// mounted at `/milvus/configs/operator`; the container runs `run.sh`, which merges
+    /// `user.yaml` into the image's `milvus.yaml` before it starts Milvus.
+    MergedAtStart,
+}
+
+impl ConfigDelivery {
+    /// The delivery for a Milvus version (see the type's documentation).
+    #[must_use]
+    pub fn for_version(version: &milvus_spec::version::MilvusVersion) -> Self {
+        if version.is_at_least(2, 4, 0) {
+            Self::Mounted
+        } else {
+            Self::MergedAtStart
+        }
+    }
+}
 /// The config volume's name (the operator's).
 pub const CONFIG_VOLUME: &str = "milvus-config";
 /// The data volume of a built-in message stream.
@@ -430,44 +480,15 @@ pub(crate) fn render(
         .hook_config
         .as_ref()
         .is_some_and(|h| !h.is_empty());
-    let mut items = vec![KeyToPath {
-        key: config_map::USER_YAML.to_owned(),
-        path: config_map::USER_YAML.to_owned(),
-        ..KeyToPath::default()
-    }];
-    if has_hook {
-        items.push(KeyToPath {
-            key: config_map::HOOK_YAML.to_owned(),
-            path: config_map::HOOK_YAML.to_owned(),
-            ..KeyToPath::default()
-        });
-    }
-    let mut volumes = vec![Volume {
-        name: CONFIG_VOLUME.to_owned(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: cm_name,
-            items: Some(items),
-            default_mode: Some(0o644),
-            ..ConfigMapVolumeSource::default()
-        }),
-        ..Volume::default()
-    }];
-    let mut mounts = vec![VolumeMount {
-        name: CONFIG_VOLUME.to_owned(),
-        mount_path: USER_YAML_PATH.to_owned(),
-        sub_path: Some(config_map::USER_YAML.to_owned()),
-        read_only: Some(true),
-        ..VolumeMount::default()
-    }];
-    if has_hook {
-        mounts.push(VolumeMount {
-            name: CONFIG_VOLUME.to_owned(),
-            mount_path: HOOK_YAML_PATH.to_owned(),
-            sub_path: Some(config_map::HOOK_YAML.to_owned()),
-            read_only: Some(true),
-            ..VolumeMount::default()
-        });
-    }
+    let image = merged
+        .image
+        .clone()
+        .unwrap_or_else(|| names::DEFAULT_MILVUS_IMAGE.to_owned());
+    let delivery = ConfigDelivery::for_version(&milvus_spec::version::MilvusVersion::detect(
+        merged.version.as_deref(),
+        &image,
+    ));
+    let (mut volumes, mut mounts) = config_volumes(delivery, cm_name, has_hook);
     if let Some(v) = data_volume(ctx, component) {
         volumes.push(v);
         mounts.push(VolumeMount {
@@ -516,6 +537,9 @@ pub(crate) fn render(
     if merged.run_with_sub_process == Some(true) {
         args.push("--run-with-subprocess".to_owned());
     }
+    if delivery == ConfigDelivery::MergedAtStart {
+        args.insert(0, RUN_SH.to_owned());
+    }
 
     let image = if w.idle {
         comps
@@ -524,10 +548,7 @@ pub(crate) fn render(
             .filter(|i| !i.is_empty())
             .unwrap_or_else(|| DUMMY_IMAGE.to_owned())
     } else {
-        merged
-            .image
-            .clone()
-            .unwrap_or_else(|| names::DEFAULT_MILVUS_IMAGE.to_owned())
+        image
     };
     let main = Container {
         name: component.workload_name().to_owned(),
@@ -560,7 +581,11 @@ pub(crate) fn render(
     };
     let mut containers = vec![main];
     containers.extend(own.decoded_sidecars(&prefix).map_err(&err)?);
-    let init_containers = own.decoded_init_containers(&prefix).map_err(&err)?;
+    let mut init_containers = Vec::new();
+    if delivery == ConfigDelivery::MergedAtStart {
+        init_containers.push(tool_init_container(comps));
+    }
+    init_containers.extend(own.decoded_init_containers(&prefix).map_err(&err)?);
 
     let group = w.group.as_ref();
     let pick = |g: Option<&BTreeMap<String, String>>, base: &Option<BTreeMap<String, String>>| {
@@ -641,4 +666,105 @@ pub(crate) fn render(
         },
         status: None,
     })
+}
+
+/// The config volume(s) and mounts of a delivery.
+fn config_volumes(
+    delivery: ConfigDelivery,
+    cm_name: String,
+    has_hook: bool,
+) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let config_map = |items: Option<Vec<KeyToPath>>, mode: i32| Volume {
+        name: CONFIG_VOLUME.to_owned(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: cm_name.clone(),
+            items,
+            default_mode: Some(mode),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
+    };
+    match delivery {
+        ConfigDelivery::Mounted => {
+            let files: &[(&str, &str)] = if has_hook {
+                &[
+                    (config_map::USER_YAML, USER_YAML_PATH),
+                    (config_map::HOOK_YAML, HOOK_YAML_PATH),
+                ]
+            } else {
+                &[(config_map::USER_YAML, USER_YAML_PATH)]
+            };
+            let items = files
+                .iter()
+                .map(|(key, _)| KeyToPath {
+                    key: (*key).to_owned(),
+                    path: (*key).to_owned(),
+                    ..KeyToPath::default()
+                })
+                .collect();
+            let mounts = files
+                .iter()
+                .map(|(key, path)| VolumeMount {
+                    name: CONFIG_VOLUME.to_owned(),
+                    mount_path: (*path).to_owned(),
+                    sub_path: Some((*key).to_owned()),
+                    read_only: Some(true),
+                    ..VolumeMount::default()
+                })
+                .collect();
+            (vec![config_map(Some(items), 0o644)], mounts)
+        }
+        // The operator's volumes, modes and paths, so its pods are adopted unchanged.
+        ConfigDelivery::MergedAtStart => (
+            vec![
+                config_map(None, 0o777),
+                Volume {
+                    name: TOOLS_VOLUME.to_owned(),
+                    empty_dir: Some(EmptyDirVolumeSource::default()),
+                    ..Volume::default()
+                },
+            ],
+            vec![
+                VolumeMount {
+                    name: CONFIG_VOLUME.to_owned(),
+                    mount_path: OPERATOR_CONFIG_PATH.to_owned(),
+                    read_only: Some(true),
+                    ..VolumeMount::default()
+                },
+                VolumeMount {
+                    name: TOOLS_VOLUME.to_owned(),
+                    mount_path: TOOLS_PATH.to_owned(),
+                    ..VolumeMount::default()
+                },
+            ],
+        ),
+    }
+}
+
+/// The init container that copies `run.sh` and `merge` into `/milvus/tools` (the operator's).
+fn tool_init_container(comps: &MilvusComponents) -> Container {
+    Container {
+        name: TOOL_INIT_CONTAINER.to_owned(),
+        image: Some(
+            comps
+                .tool_image
+                .clone()
+                .filter(|i| !i.is_empty())
+                .unwrap_or_else(|| DEFAULT_TOOL_IMAGE.to_owned()),
+        ),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(vec!["/bin/sh".to_owned()]),
+        args: Some(vec!["/init.sh".to_owned()]),
+        security_context: Some(SecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(1000),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(vec![VolumeMount {
+            name: TOOLS_VOLUME.to_owned(),
+            mount_path: TOOLS_PATH.to_owned(),
+            ..VolumeMount::default()
+        }]),
+        ..Container::default()
+    }
 }

@@ -18,18 +18,28 @@
 //!
 //! # How Milvus reads `user.yaml`
 //!
-//! The Milvus Operator copies a tool (`run.sh`, `merge`, `iam-verify`) into every pod with an
-//! init container, and `run.sh` merges `user.yaml` into the image's `milvus.yaml` before it
-//! starts Milvus. The Milvus Helm chart instead mounts the ConfigMap key `user.yaml` at
-//! `/milvus/configs/user.yaml`, a file Milvus itself reads over its own `milvus.yaml` (every
-//! release since 2.2 looks for it next to `milvus.yaml`). We do what the chart does:
+//! Two ways exist, and which one works depends on the Milvus release
+//! ([`deployment::ConfigDelivery`]):
 //!
-//! - no tool image: nothing to mirror for air-gapped installs, nothing to keep in step with an
-//!   operator release, one container fewer to start;
-//! - Milvus' own precedence rules apply, not those of a merge tool we would have to reproduce;
-//! - the trade-off: a `subPath` mount is not refreshed by the kubelet, so a ConfigMap change
-//!   reaches a pod when it restarts. The plan says so when a config change does not restart
-//!   pods (`updateConfigMapOnly`).
+//! - The Milvus Helm chart mounts the ConfigMap key `user.yaml` at `/milvus/configs/user.yaml`,
+//!   a file Milvus reads over its own `milvus.yaml`, but only since the 2.4 line. We measured
+//!   it: the real Milvus 2.3.5 standalone ignores the file, dials the image's default
+//!   `localhost:2379` and never becomes healthy (`tests/real_milvus_config.rs`).
+//! - The Milvus Operator copies its tools (`run.sh`, `merge`) into every pod with an init
+//!   container, mounts the ConfigMap at `/milvus/configs/operator`, and `run.sh` merges
+//!   `user.yaml` into the image's `milvus.yaml` before it starts Milvus. That works with every
+//!   release; on the rendered configuration, Milvus 2.3.5 is healthy, keeps its metadata under
+//!   the rendered etcd root path and writes to the rendered bucket (same test).
+//!
+//! We mount `user.yaml` for 2.4 and later: no tool image to mirror for air-gapped installs or
+//! to keep in step with an operator release, one container fewer to start, and Milvus's own
+//! precedence instead of a merge tool's. Earlier releases, and tags we cannot read a version
+//! from, get the operator's contract (image `spec.components.toolImage`, else
+//! [`deployment::DEFAULT_TOOL_IMAGE`]), so their pods also match what the operator renders.
+//!
+//! The trade-off of mounting: a `subPath` mount is not refreshed by the kubelet, so a
+//! ConfigMap change reaches a pod when it restarts. The plan says so when a config change does
+//! not restart pods (`updateConfigMapOnly`).
 //!
 //! Deployments the operator rendered (with its init container and mounts) are adopted without
 //! a restart: that plumbing is refreshed lazily, only when the pod template changes for another
