@@ -65,6 +65,7 @@ use std::sync::Arc;
 pub use config_fragment::{Scope, Scoped, Wiring};
 pub use context::{
     ClusterFacts, CredentialSource, FixedCredentials, ImageSettings, Observed, ProviderContext,
+    RandomCredentials,
 };
 pub use error::{Error, Result};
 pub use preflight::{Finding, Severity};

@@ -85,6 +85,10 @@ enum Command {
         /// Manifest to read (`-` reads standard input).
         #[arg(value_name = "FILE")]
         file: String,
+        /// Draw random values for generated credentials (the in-cluster MinIO's keys) instead
+        /// of printing placeholders. Without it the output is the same on every run.
+        #[arg(long)]
+        generate_credentials: bool,
     },
     /// Print the rollout plan: which objects change, in which order, gated on what, and why.
     ///
@@ -178,7 +182,10 @@ where
         Command::Validate { from, files } => commands::validate(&mut output, from.as_deref(), &files),
         Command::Defaults { file } => commands::defaults(&mut output, &file),
         Command::Convert { file } => commands::convert(&mut output, &file),
-        Command::Render { file } => plan::render(&mut output, &file),
+        Command::Render {
+            file,
+            generate_credentials,
+        } => plan::render(&mut output, &file, generate_credentials),
         Command::Plan {
             file,
             from,

@@ -4,6 +4,10 @@
 //! Exit codes as for `validate`: 0 success, 1 invalid input (a manifest that validation
 //! refuses, a free-form value that does not decode), 2 unreadable input or wrong arguments.
 
+use std::sync::Arc;
+
+use kube::core::DynamicObject;
+use milvus_deps::{CredentialSource, FixedCredentials, ProviderContext, RandomCredentials, Registry};
 use milvus_reconcile::{
     plan::{self, Observed, PlanOptions, Upgrade26Order, output::Format},
     render::{self, DependencyWiring},
@@ -59,14 +63,64 @@ fn read_milvuses(output: &mut Output<'_>, file: &str) -> Result<Vec<(Document, M
     Ok(out)
 }
 
+/// Generated credentials in printed output: a fixed placeholder per key, so the same manifest
+/// always prints the same bytes (a controller draws random values when it creates the Secret).
+const CREDENTIAL_PLACEHOLDER: &str = "generated-at-creation";
+
+/// The dependency providers' view of the cluster: the observed objects in the instance's
+/// namespace.
+fn provider_observed(observed: &Observed, namespace: &str) -> milvus_deps::Observed {
+    let mut out = milvus_deps::Observed::new();
+    for (_, _, value) in observed.iter() {
+        let ns = value
+            .pointer("/metadata/namespace")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("default");
+        if ns != namespace {
+            continue;
+        }
+        if let Ok(object) = serde_json::from_value::<DynamicObject>(value.clone()) {
+            out.insert(object);
+        }
+    }
+    out
+}
+
+/// Defaults, resolves the dependencies with the built-in providers and renders one `Milvus`.
 fn render_effective(
     output: &mut Output<'_>,
     doc: &Document,
     m: &Milvus,
     observed: &Observed,
+    credentials: Arc<dyn CredentialSource>,
 ) -> Result<(Milvus, render::Rendered), u8> {
     let effective = defaults::milvus(m, None).milvus;
-    let wiring = DependencyWiring::from_spec(&effective);
+    let namespace = effective
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
+    let ctx = ProviderContext::new(effective.clone())
+        .with_observed(provider_observed(observed, &namespace))
+        .with_credentials(credentials);
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(r) => r,
+        Err(e) => {
+            output.error_line(&format!("error: cannot start the async runtime: {e}"));
+            return Err(EXIT_USAGE);
+        }
+    };
+    let resolved = match runtime.block_on(Registry::builtin().resolve(&ctx)) {
+        Ok(r) => r,
+        Err(e) => {
+            output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+            return Err(EXIT_INVALID);
+        }
+    };
+    for finding in resolved.findings() {
+        output.warning(&format!("{}: {}: {finding}", doc.source, doc.label()));
+    }
+    let wiring = DependencyWiring::from_resolved(&resolved);
     match render::render(&effective, &wiring, &observed.secret_contents()) {
         Ok(r) => Ok((effective, r)),
         Err(e) => {
@@ -76,19 +130,48 @@ fn render_effective(
     }
 }
 
-/// `milvusctl render FILE`: every desired object of every `Milvus` in FILE, as multi-document
-/// YAML.
-pub(crate) fn render(output: &mut Output<'_>, file: &str) -> u8 {
+fn placeholder_credentials() -> Arc<dyn CredentialSource> {
+    Arc::new(FixedCredentials(CREDENTIAL_PLACEHOLDER.to_owned()))
+}
+
+/// `milvusctl render FILE [--generate-credentials]`: every desired object of every `Milvus`
+/// in FILE, dependencies included, as multi-document YAML.
+///
+/// A create-only Secret of generated credentials (the in-cluster MinIO's) carries placeholders
+/// unless `generate_credentials`; a warning names it either way.
+pub(crate) fn render(output: &mut Output<'_>, file: &str, generate_credentials: bool) -> u8 {
     let milvuses = match read_milvuses(output, file) {
         Ok(m) => m,
         Err(code) => return code,
     };
+    let credentials: Arc<dyn CredentialSource> = if generate_credentials {
+        Arc::new(RandomCredentials)
+    } else {
+        placeholder_credentials()
+    };
     let mut text = String::new();
     for (doc, m) in &milvuses {
-        let rendered = match render_effective(output, doc, m, &Observed::new()) {
+        let rendered = match render_effective(output, doc, m, &Observed::new(), credentials.clone()) {
             Ok((_, r)) => r,
             Err(code) => return code,
         };
+        for o in rendered
+            .objects
+            .iter()
+            .filter(|o| o.create_only && o.kind == "Secret")
+        {
+            let how = if generate_credentials {
+                "random values drawn now: apply this output once, or let the controller create it"
+            } else {
+                "placeholder values (--generate-credentials draws random ones); a controller creates it with random values"
+            };
+            output.warning(&format!(
+                "{}: {}: Secret/{}: {how}",
+                doc.source,
+                doc.label(),
+                o.name
+            ));
+        }
         match rendered.to_yaml() {
             Ok(yaml) => text.push_str(&yaml),
             Err(e) => {
@@ -202,17 +285,24 @@ pub(crate) fn plan(
             if !violations.is_empty() {
                 return EXIT_INVALID;
             }
-            match render_effective(output, old_doc, old_m, &Observed::new()) {
+            match render_effective(
+                output,
+                old_doc,
+                old_m,
+                &Observed::new(),
+                placeholder_credentials(),
+            ) {
                 Ok((_, r)) => Observed::rolled_out(&r),
                 Err(code) => return code,
             }
         } else {
             Observed::new()
         };
-        let (effective, rendered) = match render_effective(output, doc, m, &observed) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
+        let (effective, rendered) =
+            match render_effective(output, doc, m, &observed, placeholder_credentials()) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
         let observed = if delete && live.is_none() && from.is_none() {
             Observed::rolled_out(&rendered)
         } else {

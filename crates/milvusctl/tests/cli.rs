@@ -350,3 +350,88 @@ fn validate_from_rejects_what_a_native_dependency_cannot_do_safely() {
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(r.err.contains("etcd"), "{}", r.err);
 }
+
+/// `render` and `plan` resolve dependencies through the built-in providers: in-cluster
+/// dependencies bring their objects, generated credentials are placeholders unless asked for,
+/// and a release the Milvus Operator installed (seen in `--observed`) is adopted, not rendered
+/// over.
+#[test]
+fn render_and_plan_go_through_the_dependency_providers() {
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/manifests/cluster.yaml"
+    );
+    let first = run(&["render", manifest]);
+    assert_eq!(first.code, 0, "{}", first.err);
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&first.out).expect("YAML output");
+    let find = |kind: &str, name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+    };
+    assert!(
+        find("StatefulSet", "vectors-etcd").is_some(),
+        "the in-cluster etcd"
+    );
+    assert!(
+        find("StatefulSet", "vectors-minio").is_some(),
+        "the in-cluster MinIO"
+    );
+    assert!(
+        find("HelmRelease", "vectors-pulsar").is_some(),
+        "the in-cluster Pulsar"
+    );
+    let secret = find("Secret", "vectors-minio").expect("the MinIO credentials");
+    let values = serde_json::to_string(&secret["stringData"]).unwrap()
+        + &serde_json::to_string(&secret["data"]).unwrap();
+    assert!(values.contains("generated-at-creation"), "placeholders: {values}");
+    assert!(
+        first.err.contains("Secret/vectors-minio: placeholder values"),
+        "{}",
+        first.err
+    );
+    assert_eq!(
+        run(&["render", manifest]).out,
+        first.out,
+        "the same bytes on every run"
+    );
+
+    let a = run(&["render", "--generate-credentials", manifest]);
+    let b = run(&["render", "--generate-credentials", manifest]);
+    assert_eq!(a.code, 0, "{}", a.err);
+    assert!(!a.out.contains("generated-at-creation"));
+    assert_ne!(a.out, b.out, "random credentials differ between runs");
+
+    // The Milvus Operator installed etcd as Helm release vectors-etcd: adopted, not rendered.
+    let observed = file(
+        "adopt",
+        "observed.yaml",
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: sh.helm.release.v1.vectors-etcd.v1
+  namespace: search
+  labels: {owner: helm, name: vectors-etcd}
+type: helm.sh/release.v1
+",
+    );
+    let r = run(&["plan", manifest, "--observed", &observed, "--output", "json"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let plan: serde_json::Value = serde_json::from_str(&r.out).expect("JSON plan");
+    let steps = plan["steps"].as_array().expect("steps");
+    assert!(
+        !steps.iter().any(|s| s["object"] == "StatefulSet/vectors-etcd"),
+        "an adopted etcd is not rendered over: {steps:?}"
+    );
+    assert!(
+        steps.iter().any(|s| s["object"] == "StatefulSet/vectors-minio"),
+        "MinIO still installed"
+    );
+    let etcd_wait = steps
+        .iter()
+        .find(|s| s["target"] == "etcd" && s["action"] == "wait")
+        .expect("components still wait for etcd");
+    assert!(
+        etcd_wait["reason"].as_str().unwrap().contains("adopted"),
+        "{etcd_wait}"
+    );
+}

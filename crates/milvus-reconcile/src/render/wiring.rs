@@ -48,8 +48,9 @@ impl DependencyKind {
 pub struct DependencyNode {
     /// Which dependency.
     pub kind: DependencyKind,
-    /// The object that stands for it in a plan (`HelmRelease/<name>-etcd` in the cluster,
-    /// `External/<endpoint>` outside).
+    /// The object that stands for it in a plan: its workload or Helm release in the cluster
+    /// (`StatefulSet/<name>-etcd`), `Adopted/<provider>` for a release the Milvus Operator
+    /// installed, `External/<provider>` outside.
     pub object: String,
     /// A description for people (`etcd at a:2379, b:2379`).
     pub description: String,
@@ -447,13 +448,33 @@ impl DependencyWiring {
                 continue;
             }
             let in_cluster = matches!(r.origin, Origin::InCluster | Origin::Adopted);
-            let object = r
+            // The object that stands for the dependency: its workload (or Helm release) when
+            // it has one, else its first object that is not a Secret.
+            let candidates: Vec<Value> = r
                 .objects
                 .iter()
                 .filter_map(|d| serde_json::to_value(&d.object).ok())
-                .find(|v| v.get("kind").and_then(Value::as_str) != Some("Secret"))
+                .filter(|v| v.get("kind").and_then(Value::as_str) != Some("Secret"))
+                .collect();
+            let workload = |v: &&Value| {
+                matches!(
+                    v.get("kind").and_then(Value::as_str),
+                    Some("StatefulSet" | "Deployment" | "HelmRelease")
+                )
+            };
+            // An adopted dependency has no objects of ours (the operator's Helm release is
+            // used as found).
+            let fallback = if r.origin == Origin::Adopted {
+                format!("Adopted/{}", r.provider)
+            } else {
+                format!("External/{}", r.provider)
+            };
+            let object = candidates
+                .iter()
+                .find(workload)
+                .or_else(|| candidates.first())
                 .map_or_else(
-                    || format!("External/{}", r.provider),
+                    || fallback.clone(),
                     |v| {
                         format!(
                             "{}/{}",
@@ -468,7 +489,15 @@ impl DependencyWiring {
             w.dependencies.push(DependencyNode {
                 kind: ours,
                 object,
-                description: format!("{} ({})", ours.as_str(), r.provider),
+                description: if r.origin == Origin::Adopted {
+                    format!(
+                        "{} ({}, adopted from the Milvus Operator)",
+                        ours.as_str(),
+                        r.provider
+                    )
+                } else {
+                    format!("{} ({})", ours.as_str(), r.provider)
+                },
                 in_cluster,
                 delete_with_instance: delete,
                 delete_pvcs: r.teardown.pvc_deletion,
