@@ -108,6 +108,10 @@ pub enum ProbeSpec {
         endpoints: Vec<String>,
         /// Use https.
         tls: bool,
+        /// With `tls`, the CA to trust instead of the public roots (a private CA).
+        ca: Option<SecretKeyRef>,
+        /// With `tls`, the client certificate and key to present (mutual TLS).
+        client: Option<(SecretKeyRef, SecretKeyRef)>,
     },
     /// Object storage: MinIO's liveness path, a signed `HEAD` of the bucket (S3, GCS), or the
     /// reachability of the blob endpoint (Azure).
@@ -165,10 +169,17 @@ pub enum ProbeSpec {
 impl fmt::Debug for ProbeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Etcd { endpoints, tls } => f
+            Self::Etcd {
+                endpoints,
+                tls,
+                ca,
+                client,
+            } => f
                 .debug_struct("Etcd")
                 .field("endpoints", endpoints)
                 .field("tls", tls)
+                .field("ca", ca)
+                .field("client", client)
                 .finish(),
             Self::Storage {
                 kind,
@@ -231,10 +242,29 @@ impl ProbeSpec {
             })
         };
         Ok(Some(match self {
-            Self::Etcd { endpoints, tls } => ProbeTarget::Etcd(EtcdTarget {
-                endpoints: endpoints.clone(),
-                tls: tls.then(TlsSettings::default),
-            }),
+            Self::Etcd {
+                endpoints,
+                tls,
+                ca,
+                client,
+            } => {
+                let tls_settings = if *tls {
+                    let mut settings = tls_with_ca(ca.as_ref())?;
+                    if let Some((cert, key)) = client {
+                        settings = settings.with_client_identity(
+                            secret_value(secrets, namespace, cert)?.expose().as_bytes(),
+                            secret_value(secrets, namespace, key)?,
+                        );
+                    }
+                    Some(settings)
+                } else {
+                    None
+                };
+                ProbeTarget::Etcd(EtcdTarget {
+                    endpoints: endpoints.clone(),
+                    tls: tls_settings,
+                })
+            }
             Self::Storage {
                 kind,
                 endpoint,

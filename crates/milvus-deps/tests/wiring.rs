@@ -481,3 +481,327 @@ async fn image_settings_and_values_overrides() {
         ]
     );
 }
+
+const ETCD_TLS: &str = "milvus-deps.milvus.io/etcd-tls-secret";
+
+/// An external etcd (two endpoints) with the etcd TLS annotation when given.
+fn external_etcd(annotation: Option<&str>, config: Value) -> milvus_deps::ProviderContext {
+    let mut m = common::manifest(json!({"mode": "cluster", "config": config,
+        "dependencies": {"etcd": {"external": true, "endpoints": ["etcd-0.corp:2379", "etcd-1.corp:2379"]}}}));
+    if let Some(value) = annotation {
+        m["metadata"]["annotations"] = json!({ ETCD_TLS: value });
+    }
+    milvus_deps::ProviderContext::new(common::effective(m))
+}
+
+/// A Secret whose every key holds `value`.
+fn observed_secret(name: &str, keys: &[&str], value: &str) -> Observed {
+    let secret = k8s_openapi::api::core::v1::Secret {
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("ns".into()),
+            ..Default::default()
+        },
+        data: Some(
+            keys.iter()
+                .map(|k| {
+                    (
+                        (*k).to_owned(),
+                        k8s_openapi::ByteString(value.as_bytes().to_vec()),
+                    )
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    Observed::new().with(&secret).unwrap()
+}
+
+fn codes(r: &Resolution) -> Vec<&str> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_mounts_the_ca_in_every_component_and_forces_the_ssl_keys() {
+    assert_eq!(milvus_deps::etcd::ETCD_TLS_SECRET_ANNOTATION, ETCD_TLS);
+    let r = resolve(
+        external_etcd(Some("etcd-ca"), json!({})),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    for c in Component::ALL {
+        let volumes = r.wiring.volumes_for(c);
+        assert_eq!(volumes.len(), 1, "{c:?}");
+        assert_eq!(volumes[0].name, "etcd-tls");
+        let source = volumes[0].secret.as_ref().unwrap();
+        assert_eq!(source.secret_name.as_deref(), Some("etcd-ca"));
+        let items: Vec<&str> = source
+            .items
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|i| i.key.as_str())
+            .collect();
+        assert_eq!(items, ["ca.pem"], "the CA alone: no client key is mounted");
+        let mounts = r.wiring.mounts_for(c);
+        assert_eq!(
+            (
+                mounts[0].name.as_str(),
+                mounts[0].mount_path.as_str(),
+                mounts[0].read_only
+            ),
+            ("etcd-tls", "/milvus/secrets/etcd-tls", Some(true))
+        );
+    }
+    let ssl = |k: &str| r.wiring.config.get_path(&["etcd", "ssl", k]).cloned();
+    assert_eq!(ssl("enabled"), Some(json!(true)));
+    assert_eq!(ssl("tlsCACert"), Some(json!("/milvus/secrets/etcd-tls/ca.pem")));
+    assert_eq!(ssl("tlsCert"), None);
+    assert_eq!(ssl("tlsKey"), None);
+    // The endpoints are wired as without TLS.
+    assert_eq!(
+        r.wiring.config.get_path(&["etcd", "endpoints"]),
+        Some(&json!(["etcd-0.corp:2379", "etcd-1.corp:2379"]))
+    );
+    assert!(r.wiring.env.is_empty(), "files, not env: {:?}", r.wiring.env);
+    match r.readiness.probe.as_ref().unwrap() {
+        ProbeSpec::Etcd {
+            endpoints,
+            tls,
+            ca,
+            client,
+        } => {
+            assert_eq!(endpoints.len(), 2);
+            assert!(*tls);
+            let ca = ca.as_ref().unwrap();
+            assert_eq!((ca.secret.as_str(), ca.key.as_str()), ("etcd-ca", "ca.pem"));
+            assert!(client.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Milvus loads a client pair whenever etcd.ssl.enabled: a CA alone is not enough for it.
+    assert_eq!(codes(&r), ["etcd-client-certificate-missing"]);
+    let f = &r.findings[0];
+    assert_eq!(
+        f.path.as_deref(),
+        Some("metadata.annotations[milvus-deps.milvus.io/etcd-tls-secret]")
+    );
+    assert!(f.remedy.as_deref().unwrap().contains("etcd-ca/mtls"), "{f}");
+
+    // With a pair of the user's own in spec.config, there is nothing to say.
+    let own = resolve(
+        external_etcd(
+            Some("etcd-ca"),
+            json!({"etcd": {"ssl": {"tlsCert": "/corp/client.pem", "tlsKey": "/corp/client.key"}}}),
+        ),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    assert!(own.findings.is_empty(), "{:?}", own.findings);
+    assert_eq!(
+        own.wiring.config.get_path(&["etcd", "ssl", "tlsCert"]),
+        None,
+        "theirs, passed through"
+    );
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_mtls_mounts_the_client_pair_and_the_annotation_wins_over_spec_config() {
+    let r = resolve(
+        external_etcd(
+            Some("etcd-client-tls/mtls"),
+            json!({"etcd": {"ssl": {"enabled": false, "tlsCACert": "/etc/ca.pem", "tlsKey": "/etc/client.key"}}}),
+        ),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    let volume = &r.wiring.volumes_for(Component::QueryNode)[0];
+    let items: Vec<(&str, &str, Option<i32>)> = volume
+        .secret
+        .as_ref()
+        .unwrap()
+        .items
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|i| (i.key.as_str(), i.path.as_str(), i.mode))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("ca.pem", "ca.pem", Some(0o444)),
+            ("client.pem", "client.pem", Some(0o444)),
+            ("client.key", "client.key", Some(0o444)),
+        ]
+    );
+    let ssl = |k: &str| r.wiring.config.get_path(&["etcd", "ssl", k]).cloned();
+    assert_eq!(ssl("enabled"), Some(json!(true)));
+    assert_eq!(ssl("tlsCACert"), Some(json!("/milvus/secrets/etcd-tls/ca.pem")));
+    assert_eq!(ssl("tlsCert"), Some(json!("/milvus/secrets/etcd-tls/client.pem")));
+    assert_eq!(ssl("tlsKey"), Some(json!("/milvus/secrets/etcd-tls/client.key")));
+    match r.readiness.probe.as_ref().unwrap() {
+        ProbeSpec::Etcd { ca, client, .. } => {
+            assert_eq!(ca.as_ref().unwrap().secret, "etcd-client-tls");
+            let (cert, key) = client.as_ref().unwrap();
+            assert_eq!(
+                (cert.key.as_str(), key.key.as_str()),
+                ("client.pem", "client.key")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Every key of spec.config.etcd.ssl the annotation overrides is named, with who wins.
+    let overridden: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "overridden-by-annotation")
+        .map(|f| f.path.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        overridden,
+        [
+            "spec.config.etcd.ssl.enabled",
+            "spec.config.etcd.ssl.tlsCACert",
+            "spec.config.etcd.ssl.tlsKey"
+        ]
+    );
+    let ca = r
+        .findings
+        .iter()
+        .find(|f| f.path.as_deref() == Some("spec.config.etcd.ssl.tlsCACert"))
+        .unwrap();
+    assert_eq!(ca.severity, milvus_deps::Severity::Warning);
+    assert!(
+        ca.message
+            .contains("overridden by the annotation milvus-deps.milvus.io/etcd-tls-secret, which wins")
+            && ca.message.contains("/milvus/secrets/etcd-tls/ca.pem"),
+        "{ca}"
+    );
+    assert!(!codes(&r).contains(&"etcd-client-certificate-missing"));
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_keys_missing_from_the_observed_secret_are_an_error() {
+    let ctx = external_etcd(Some("etcd-client-tls/mtls"), json!({})).with_observed(observed_secret(
+        "etcd-client-tls",
+        &["ca.pem", "client.pem"],
+        "x",
+    ));
+    let r = resolve(ctx, DependencyKind::MetaStorage).await;
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "secret-keys-missing")
+        .unwrap();
+    assert_eq!(f.severity, milvus_deps::Severity::Error);
+    assert_eq!(f.message, "Secret etcd-client-tls lacks key client.key");
+
+    let complete = external_etcd(Some("etcd-client-tls/mtls"), json!({})).with_observed(observed_secret(
+        "etcd-client-tls",
+        &["ca.pem", "client.pem", "client.key"],
+        "x",
+    ));
+    let r = resolve(complete, DependencyKind::MetaStorage).await;
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_values_never_reach_the_config_fragment() {
+    const PLANTED: &str = "-----BEGIN PRIVATE KEY-----Pl4nted";
+    let ctx = external_etcd(Some("etcd-client-tls/mtls"), json!({})).with_observed(observed_secret(
+        "etcd-client-tls",
+        &["ca.pem", "client.pem", "client.key"],
+        PLANTED,
+    ));
+    let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
+    let wiring = resolved.wiring();
+    assert!(!wiring.contains_any(&[PLANTED]));
+    assert!(wiring.literal_env_names().is_empty());
+    let text = format!(
+        "{}{}{resolved:?}{wiring:?}",
+        Value::from(wiring.config.clone()),
+        Value::from(wiring.defaults.clone())
+    );
+    assert!(!text.contains("Pl4nted"), "{text}");
+    // Only paths under the mount: no PEM in etcd.ssl.
+    let ssl = wiring.config.get_path(&["etcd", "ssl"]).unwrap();
+    for (key, value) in ssl.as_object().unwrap() {
+        if key != "enabled" {
+            assert!(
+                value.as_str().unwrap().starts_with("/milvus/secrets/etcd-tls/"),
+                "{key}: {value}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_on_an_in_cluster_etcd_is_ignored_with_a_warning() {
+    let mut m = common::manifest(json!({"mode": "cluster"}));
+    m["metadata"]["annotations"] = json!({ ETCD_TLS: "etcd-ca/mtls" });
+    let r = resolve(
+        milvus_deps::ProviderContext::new(common::effective(m)),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    assert!(r.wiring.volumes.is_empty());
+    assert_eq!(r.wiring.config.get_path(&["etcd", "ssl"]), None);
+    assert!(matches!(
+        r.readiness.probe,
+        Some(ProbeSpec::Etcd {
+            tls: false,
+            ca: None,
+            ..
+        })
+    ));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "ignored-annotation")
+        .unwrap();
+    assert_eq!(f.severity, milvus_deps::Severity::Warning);
+    assert!(
+        f.message
+            .contains("milvus-deps.milvus.io/etcd-tls-secret is ignored"),
+        "{f}"
+    );
+    assert!(f.message.contains("external etcd"), "{f}");
+}
+
+#[tokio::test]
+async fn etcd_tls_secret_invalid_values_are_errors_naming_the_annotation() {
+    for (value, says) in [
+        ("", "is empty"),
+        ("  ", "is empty"),
+        ("Etcd_CA", "`Etcd_CA` is not a valid Secret name"),
+        ("etcd-ca/client", "`client` after the `/` is not a mode"),
+        ("etcd-ca/mtls/x", "`mtls/x` after the `/` is not a mode"),
+        ("/mtls", "names no Secret before the `/`"),
+        ("-ca", "`-ca` is not a valid Secret name"),
+    ] {
+        let ctx = external_etcd(Some(value), json!({}));
+        let err = Registry::builtin().resolve(&ctx).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("metadata.annotations[milvus-deps.milvus.io/etcd-tls-secret]: "),
+            "{value:?}: {text}"
+        );
+        assert!(text.contains(says), "{value:?}: {text}");
+        assert!(text.contains("`<secret>/mtls`"), "says the forms: {text}");
+    }
+    // Whitespace around a valid value is forgiven.
+    let r = resolve(
+        external_etcd(Some(" etcd-ca "), json!({})),
+        DependencyKind::MetaStorage,
+    )
+    .await;
+    assert_eq!(
+        r.wiring.volumes_for(Component::Proxy)[0]
+            .secret
+            .as_ref()
+            .unwrap()
+            .secret_name
+            .as_deref(),
+        Some("etcd-ca")
+    );
+}

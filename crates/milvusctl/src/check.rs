@@ -18,7 +18,8 @@
 //! # Secrets
 //!
 //! The spec references Secrets by name (storage `secretRef` and `ssl.caCertificateRef`, Kafka
-//! `secretRef`), in the namespace of the `Milvus` (`default` when it has none). They come from:
+//! `secretRef`, and for an external etcd the annotation `milvus-deps.milvus.io/etcd-tls-secret`),
+//! in the namespace of the `Milvus` (`default` when it has none). They come from:
 //!
 //! 1. the `v1 Secret` documents of the same file (`data` base64, `stringData` plain);
 //! 2. with `--kubeconfig PATH` (its current context, or `--context NAME`), the cluster, for
@@ -45,8 +46,9 @@ mod cluster;
 
 use std::collections::BTreeMap;
 
-use milvus_deps::probe::{
-    self, Dependency, NetworkProbe, PlannedProbe, ProbeBudget, ProbeReason, SecretStore,
+use milvus_deps::{
+    etcd::EtcdTlsSecret,
+    probe::{self, Dependency, NetworkProbe, PlannedProbe, ProbeBudget, ProbeReason, SecretStore},
 };
 use milvus_spec::{Milvus, defaults, v1beta1::MsgStreamType, validate};
 
@@ -257,12 +259,13 @@ fn lacks_secret(p: &PlannedProbe) -> bool {
     matches!(&p.target, Err(outcome) if outcome.reason == ProbeReason::MissingSecret)
 }
 
-/// The names of the Secrets `dependency` may read, as `milvus_deps::probe::plan` does: storage
-/// `secretRef` and `ssl.caCertificateRef`, Kafka `secretRef`.
+/// The names of the Secrets `dependency` may read, as `milvus_deps::probe::plan` does: the
+/// etcd TLS annotation's (external etcd only), storage `secretRef` and `ssl.caCertificateRef`,
+/// Kafka `secretRef`.
 fn referenced_secrets(milvus: &Milvus, dependency: Dependency) -> Vec<String> {
     let deps = milvus.spec.dependencies.as_ref();
     let names = match dependency {
-        Dependency::Etcd => Vec::new(),
+        Dependency::Etcd => vec![EtcdTlsSecret::of(milvus).and_then(Result::ok).map(|s| s.name)],
         Dependency::Storage => {
             let storage = deps.and_then(|d| d.storage.as_ref());
             vec![

@@ -221,6 +221,8 @@ impl DependencyProvider for InClusterEtcd {
             r.readiness.probe = Some(ProbeSpec::Etcd {
                 endpoints,
                 tls: false,
+                ca: None,
+                client: None,
             });
             if ctx.observed().get("StatefulSet", &release).is_some() {
                 r.readiness.workloads.push(WorkloadRef {
@@ -243,6 +245,7 @@ impl DependencyProvider for InClusterEtcd {
                 )
                 .at("spec.dependencies.etcd"),
             );
+            r.findings.extend(super::tls::ignored_in_cluster(ctx));
             return Ok(r);
         }
 
@@ -369,6 +372,8 @@ impl DependencyProvider for InClusterEtcd {
         r.readiness.probe = Some(ProbeSpec::Etcd {
             endpoints,
             tls: false,
+            ca: None,
+            client: None,
         });
         r.readiness.workloads.push(WorkloadRef {
             kind: WorkloadKind::StatefulSet,
@@ -423,6 +428,7 @@ impl DependencyProvider for InClusterEtcd {
                 values.persistence.storage_class.as_deref(),
             ));
         }
+        r.findings.extend(super::tls::ignored_in_cluster(ctx));
         Ok(r)
     }
 

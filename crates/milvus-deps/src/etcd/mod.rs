@@ -4,12 +4,21 @@
 //! defaulting fills for an in-cluster etcd with the bitnami chart's pod DNS names,
 //! `NAME-etcd-<i>.NAME-etcd-headless.NS:2379`), and `etcd.rootPath` defaulted to the instance
 //! name, as the operator's template does.
+//!
+//! An external etcd signed by a private CA (or asking for a client certificate) gets its TLS
+//! material from a Secret named by the annotation [`ETCD_TLS_SECRET_ANNOTATION`] (see
+//! [`ExternalEtcd`]); on an in-cluster etcd the annotation is ignored, with a warning.
 
 mod external;
 mod in_cluster;
+mod tls;
 
 pub use external::ExternalEtcd;
 pub use in_cluster::{AuthValues, EtcdValues, InClusterEtcd, KNOWN_VALUES, PdbValues, RbacValues};
+pub use tls::{
+    ETCD_TLS_CA_KEY, ETCD_TLS_CLIENT_CERT_KEY, ETCD_TLS_CLIENT_KEY_KEY, ETCD_TLS_MOUNT_PATH,
+    ETCD_TLS_SECRET_ANNOTATION, ETCD_TLS_VOLUME, EtcdTlsSecret,
+};
 
 use crate::{ProviderContext, Wiring};
 

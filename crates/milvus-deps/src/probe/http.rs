@@ -85,7 +85,19 @@ pub(crate) async fn request(
         )
     })?;
     let response = sender.send_request(request).await.map_err(|e| {
-        if e.is_incomplete_message() {
+        if let Some(refused) = https.then(|| tls_refusal(&e)).flatten() {
+            // TLS 1.3 clients learn that the server refused their certificate (or the lack of
+            // one) only after the handshake, at the first read.
+            let hint = match (refuses_certificate(refused), tls.client.is_some()) {
+                (false, _) => "",
+                (true, true) => " (the server did not accept the client certificate)",
+                (true, false) => " (the server may require a client certificate, and none was presented)",
+            };
+            AttemptError::new(
+                ProbeReason::TlsError,
+                format!("{} ended the TLS session: {refused}{hint}", endpoint.authority()),
+            )
+        } else if e.is_incomplete_message() {
             AttemptError::new(
                 ProbeReason::ProtocolError,
                 format!(
@@ -121,6 +133,45 @@ pub(crate) async fn request(
         headers,
         body,
     })
+}
+
+/// The TLS error behind an HTTP error, when a TLS error ended the connection.
+fn tls_refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        // An `io::Error` wrapping a TLS error gives the wrapped error's source, not the error.
+        if let Some(tls) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(tls);
+        }
+        cause = err.source();
+    }
+    None
+}
+
+/// Whether the server's alert is about the client's certificate (or its absence).
+fn refuses_certificate(e: &rustls::Error) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        e,
+        rustls::Error::AlertReceived(
+            A::CertificateRequired
+                | A::BadCertificate
+                | A::UnsupportedCertificate
+                | A::CertificateRevoked
+                | A::CertificateExpired
+                | A::CertificateUnknown
+                | A::UnknownCA
+                | A::AccessDenied
+                | A::HandshakeFailure
+        )
+    )
 }
 
 fn protocol(endpoint: &Endpoint, what: &str) -> AttemptError {

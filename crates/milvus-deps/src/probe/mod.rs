@@ -116,7 +116,7 @@ pub use s3::{StorageCredentials, StorageKind, StorageTarget};
 pub use secret::Secret;
 pub use skip::{Dependency, SKIP_PROBE_ETCD, SKIP_PROBE_MSGSTREAM, SKIP_PROBE_STORAGE};
 pub use tcp::TcpTarget;
-pub use tls::TlsSettings;
+pub use tls::{ClientIdentity, TlsSettings};
 
 /// Something that can tell whether a dependency is healthy. Implement it to substitute a
 /// simulated or site-specific probe; [`NetworkProbe`] is the real one and [`ProbeCache`] wraps
@@ -216,7 +216,7 @@ impl ProbeTarget {
 
     /// The secrets the target holds, for the fingerprint only.
     fn secrets(&self) -> Vec<&Secret> {
-        match self {
+        let mut secrets: Vec<&Secret> = match self {
             Self::Storage(t) => t
                 .credentials
                 .iter()
@@ -225,6 +225,21 @@ impl ProbeTarget {
             Self::Pulsar(t) => t.token.iter().collect(),
             Self::Kafka(t) => t.sasl.iter().map(|s| &s.password).collect(),
             _ => Vec::new(),
+        };
+        secrets.extend(self.tls().and_then(|t| t.client.as_ref()).map(|c| &c.key_pem));
+        secrets
+    }
+
+    /// The TLS settings of the target, when it has any.
+    fn tls(&self) -> Option<&TlsSettings> {
+        match self {
+            Self::Etcd(t) => t.tls.as_ref(),
+            Self::Storage(t) => Some(&t.tls),
+            Self::Pulsar(t) => t.tls.as_ref(),
+            Self::Kafka(t) => t.tls.as_ref(),
+            Self::Nats(t) => Some(&t.tls),
+            Self::Milvus(t) => Some(&t.tls),
+            Self::Tcp(_) => None,
         }
     }
 

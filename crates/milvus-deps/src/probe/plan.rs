@@ -3,8 +3,11 @@
 //!
 //! The spec is read as the Milvus Operator reads it for its own checks:
 //!
-//! - etcd: `spec.dependencies.etcd.endpoints`; https when `spec.config.etcd.ssl.enabled`
-//!   (the CA is a file inside the Milvus pod, so public roots are used from outside);
+//! - etcd: `spec.dependencies.etcd.endpoints`; for an external etcd annotated with
+//!   [`ETCD_TLS_SECRET_ANNOTATION`], https trusting the Secret's `ca.pem` (and presenting
+//!   `client.pem` and `client.key` with `<secret>/mtls`);
+//!   otherwise https when `spec.config.etcd.ssl.enabled`, with the public roots (the CA named
+//!   there is a file inside the Milvus pod, out of reach from here);
 //! - storage: `spec.dependencies.storage` `type` (`MinIO`, `S3`, `Azure`; `S3` with
 //!   `spec.config.minio.cloudProvider: gcp` is GCS), `endpoint`, `secretRef` (keys `accesskey`,
 //!   `secretkey`), `ssl`; `spec.config.minio` `bucketName` (default `milvus-bucket`),
@@ -33,6 +36,10 @@ use super::{
     StorageCredentials, StorageKind, StorageTarget, TcpTarget, TlsSettings,
     outcome::{ProbeOutcome, ProbeReason},
     skip::{self, Dependency},
+};
+use crate::etcd::{
+    ETCD_TLS_CA_KEY, ETCD_TLS_CLIENT_CERT_KEY, ETCD_TLS_CLIENT_KEY_KEY, ETCD_TLS_SECRET_ANNOTATION,
+    EtcdTlsSecret,
 };
 
 /// One dependency's probe, ready to run (or already decided).
@@ -197,7 +204,10 @@ pub fn plan(milvus: &Milvus, secrets: &SecretStore) -> Vec<PlannedProbe> {
             .as_ref()
             .and_then(|e| e.endpoints.clone())
             .unwrap_or_default(),
+        milvus,
         config,
+        secrets,
+        namespace,
     )];
     planned.push(storage(deps.storage.as_ref(), config, secrets, namespace));
     planned.push(match deps.msg_stream_type.unwrap_or(MsgStreamType::Empty) {
@@ -253,14 +263,45 @@ fn cfg_bool(config: &Values, path: &[&str]) -> bool {
     }
 }
 
-fn etcd(endpoints: Vec<String>, config: &Values) -> PlannedProbe {
-    let tls = cfg_bool(config, &["etcd", "ssl", "enabled"]).then(TlsSettings::default);
+fn etcd(
+    endpoints: Vec<String>,
+    milvus: &Milvus,
+    config: &Values,
+    secrets: &SecretStore,
+    namespace: &str,
+) -> PlannedProbe {
+    let endpoint = shown(&endpoints);
+    let tls = match EtcdTlsSecret::of(milvus) {
+        None => Ok(cfg_bool(config, &["etcd", "ssl", "enabled"]).then(TlsSettings::default)),
+        Some(Err(e)) => Err(ProbeOutcome::failed(
+            ProbeReason::InvalidConfig,
+            format!("etcd: {e}"),
+        )),
+        Some(Ok(secret)) => etcd_tls(&secret, secrets, namespace).map(Some),
+    };
     PlannedProbe {
         dependency: Dependency::Etcd,
         name: "etcd".to_owned(),
-        endpoint: shown(&endpoints),
-        target: Ok(ProbeTarget::Etcd(EtcdTarget { endpoints, tls })),
+        endpoint,
+        target: tls.map(|tls| ProbeTarget::Etcd(EtcdTarget { endpoints, tls })),
     }
+}
+
+/// The CA (and with `/mtls` the client identity) from the Secret of the etcd TLS annotation.
+fn etcd_tls(
+    secret: &EtcdTlsSecret,
+    secrets: &SecretStore,
+    namespace: &str,
+) -> Result<TlsSettings, ProbeOutcome> {
+    let field = format!("annotation {ETCD_TLS_SECRET_ANNOTATION}");
+    let ca = secrets.lookup(namespace, &secret.name, ETCD_TLS_CA_KEY, &field)?;
+    let mut tls = TlsSettings::with_ca_pem(ca.expose().as_bytes());
+    if secret.mutual {
+        let cert = secrets.lookup(namespace, &secret.name, ETCD_TLS_CLIENT_CERT_KEY, &field)?;
+        let key = secrets.lookup(namespace, &secret.name, ETCD_TLS_CLIENT_KEY_KEY, &field)?;
+        tls = tls.with_client_identity(cert.expose().as_bytes(), key);
+    }
+    Ok(tls)
 }
 
 fn storage(

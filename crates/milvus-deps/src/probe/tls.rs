@@ -1,5 +1,7 @@
 //! TLS for probes: rustls with the `ring` provider, trusting a CA from PEM (a private CA, as
-//! etcd, Kafka and MinIO often use) or else the bundled Mozilla roots (public S3, GCS, Azure).
+//! etcd, Kafka and MinIO often use) or else the bundled Mozilla roots (public S3, GCS, Azure),
+//! and presenting a client certificate ([`ClientIdentity`]) to servers that verify clients
+//! (an etcd with `--client-cert-auth`).
 //!
 //! The provider is passed explicitly to every config, never installed process-wide, so the
 //! probes neither need nor disturb the process-level `CryptoProvider` that kube's client
@@ -12,9 +14,48 @@ use rustls::{
     client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
     crypto::WebPkiSupportedAlgorithms,
 };
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject};
 
-use super::{budget::AttemptError, outcome::ProbeReason};
+use super::{budget::AttemptError, outcome::ProbeReason, secret::Secret};
+
+/// A client certificate and its private key, presented to a server that verifies clients
+/// (mutual TLS). The key is a [`Secret`], so it never prints, and messages about a key that
+/// cannot be read never quote it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientIdentity {
+    /// The certificate chain (PEM), the client's own certificate first.
+    pub cert_pem: Vec<u8>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: Secret,
+}
+
+impl ClientIdentity {
+    /// The certificate chain and key, parsed.
+    fn parsed(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), AttemptError> {
+        let chain = CertificateDer::pem_slice_iter(&self.cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                AttemptError::new(
+                    ProbeReason::InvalidConfig,
+                    format!("the client certificate is not valid PEM: {e}"),
+                )
+            })?;
+        if chain.is_empty() {
+            return Err(AttemptError::new(
+                ProbeReason::InvalidConfig,
+                "the client certificate PEM holds no certificate",
+            ));
+        }
+        // The parser's message may quote a line of the key: say only what was expected.
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.expose().as_bytes()).map_err(|_| {
+            AttemptError::new(
+                ProbeReason::InvalidConfig,
+                "the client key is not a PEM private key (PKCS#8, PKCS#1 or SEC1)",
+            )
+        })?;
+        Ok((chain, key))
+    }
+}
 
 /// TLS settings of a probe.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -26,6 +67,8 @@ pub struct TlsSettings {
     pub insecure_skip_verify: bool,
     /// Name to verify instead of the endpoint's host (for endpoints given as IP addresses).
     pub server_name: Option<String>,
+    /// A client certificate to present when the server asks for one (mutual TLS).
+    pub client: Option<ClientIdentity>,
 }
 
 impl TlsSettings {
@@ -38,23 +81,43 @@ impl TlsSettings {
         }
     }
 
+    /// These settings, presenting `cert_pem` with `key_pem` to servers that ask for a client
+    /// certificate.
+    #[must_use]
+    pub fn with_client_identity(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: Secret) -> Self {
+        self.client = Some(ClientIdentity {
+            cert_pem: cert_pem.into(),
+            key_pem,
+        });
+        self
+    }
+
     /// The rustls client config for these settings.
     pub(crate) fn client_config(&self) -> Result<Arc<ClientConfig>, AttemptError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| AttemptError::new(ProbeReason::TlsError, format!("TLS setup: {e}")))?;
-        let config = if self.insecure_skip_verify {
+        let verified = if self.insecure_skip_verify {
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
                     provider.signature_verification_algorithms,
                 )))
-                .with_no_client_auth()
         } else {
-            builder
-                .with_root_certificates(self.roots()?)
-                .with_no_client_auth()
+            builder.with_root_certificates(self.roots()?)
+        };
+        let config = match &self.client {
+            None => verified.with_no_client_auth(),
+            Some(identity) => {
+                let (chain, key) = identity.parsed()?;
+                verified.with_client_auth_cert(chain, key).map_err(|e| {
+                    AttemptError::new(
+                        ProbeReason::InvalidConfig,
+                        format!("the client certificate and key cannot be used: {e}"),
+                    )
+                })?
+            }
         };
         Ok(Arc::new(config))
     }
