@@ -223,6 +223,30 @@ fn pulsar_token_and_admin_url_come_from_config() {
     assert_eq!(p.admin_url.as_deref(), Some("http://broker:8080"));
 }
 
+/// The token annotation the Pulsar provider wires into the components is what `check` probes
+/// with too; a missing Secret is a clear failure naming the annotation.
+#[test]
+fn pulsar_token_from_the_annotation_secret() {
+    let deps =
+        json!({"msgStreamType": "pulsar", "pulsar": {"external": true, "endpoint": "pulsar://broker:6650"}});
+    let annotations = json!({"milvus-deps.milvus.io/pulsar-token-secret": "pulsar-jwt/jwt"});
+    let store =
+        SecretStore::from_documents([&secret("pulsar-jwt", json!({}), json!({"jwt": PLANTED}))]).unwrap();
+    let planned = plan(&milvus(annotations.clone(), json!({}), deps.clone()), &store);
+    no_secret_in(&planned);
+    let Ok(ProbeTarget::Pulsar(p)) = &planned[2].target else {
+        panic!("{:?}", planned[2])
+    };
+    assert_eq!(p.token.as_ref().unwrap().expose(), PLANTED);
+
+    let planned = plan(&milvus(annotations, json!({}), deps), &SecretStore::new());
+    let Err(outcome) = &planned[2].target else {
+        panic!("{:?}", planned[2])
+    };
+    assert_eq!(outcome.reason, ProbeReason::MissingSecret, "{outcome}");
+    assert!(outcome.to_string().contains("pulsar-token-secret"), "{outcome}");
+}
+
 #[test]
 fn woodpecker_seeds_must_all_connect_and_embedded_streams_are_not_probed() {
     let deps = json!({"msgStreamType": "woodpecker", "woodpecker": {"external": true,

@@ -261,7 +261,7 @@ fn lacks_secret(p: &PlannedProbe) -> bool {
 
 /// The names of the Secrets `dependency` may read, as `milvus_deps::probe::plan` does: the
 /// etcd TLS annotation's (external etcd only), storage `secretRef` and `ssl.caCertificateRef`,
-/// Kafka `secretRef`.
+/// Kafka `secretRef`, the Pulsar token annotation's.
 fn referenced_secrets(milvus: &Milvus, dependency: Dependency) -> Vec<String> {
     let deps = milvus.spec.dependencies.as_ref();
     let names = match dependency {
@@ -281,6 +281,9 @@ fn referenced_secrets(milvus: &Milvus, dependency: Dependency) -> Vec<String> {
                     deps.and_then(|d| d.kafka.as_ref())
                         .and_then(|k| k.secret_ref.clone()),
                 ]
+            }
+            Some(MsgStreamType::Pulsar) => {
+                vec![milvus_deps::mq::pulsar_token_secret(milvus).map(|(name, _)| name)]
             }
             _ => Vec::new(),
         },

@@ -22,7 +22,7 @@ pub use custom::CustomMq;
 pub use kafka::{
     ExternalKafka, InClusterKafka, KAFKA_CA_MOUNT_PATH, KNOWN_VALUES as KAFKA_KNOWN_VALUES, KafkaValues,
 };
-pub use pulsar::{ExternalPulsar, InClusterPulsar, PULSAR_TOKEN_SECRET_ANNOTATION};
+pub use pulsar::{ExternalPulsar, InClusterPulsar, PULSAR_TOKEN_SECRET_ANNOTATION, pulsar_token_secret};
 pub use woodpecker::ExternalWoodpecker;
 
 use milvus_spec::v1beta1::MsgStreamType;

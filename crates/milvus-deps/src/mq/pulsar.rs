@@ -56,6 +56,24 @@ use crate::{
 /// holds the Pulsar JWT.
 pub const PULSAR_TOKEN_SECRET_ANNOTATION: &str = "milvus-deps.milvus.io/pulsar-token-secret";
 
+/// The Secret and key [`PULSAR_TOKEN_SECRET_ANNOTATION`] names on `milvus` (`<secret>[/<key>]`,
+/// key `token` by default); `None` when the annotation is absent or empty.
+#[must_use]
+pub fn pulsar_token_secret(milvus: &milvus_spec::v1beta1::Milvus) -> Option<(String, String)> {
+    let reference = milvus
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(PULSAR_TOKEN_SECRET_ANNOTATION)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())?;
+    let (secret, key) = reference.split_once('/').unwrap_or((reference, "token"));
+    Some((
+        secret.to_owned(),
+        if key.is_empty() { "token" } else { key }.to_owned(),
+    ))
+}
+
 /// The Apache Pulsar chart repository.
 pub const PULSAR_CHART_REPOSITORY: &str = "https://pulsar.apache.org/charts";
 const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
@@ -116,15 +134,8 @@ impl DependencyProvider for ExternalPulsar {
         let mut r = Resolution::new(self.name(), Origin::External);
         r.wiring = super::base_wiring(ctx, MsgStreamType::Pulsar);
         wire_endpoint(&mut r, &endpoint);
-        let token = ctx
-            .milvus()
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(PULSAR_TOKEN_SECRET_ANNOTATION))
-            .filter(|s| !s.is_empty());
-        if let Some(reference) = token {
-            let (secret, key) = reference.split_once('/').unwrap_or((reference.as_str(), "token"));
+        let token = pulsar_token_secret(ctx.milvus());
+        if let Some((secret, key)) = &token {
             r.wiring.env_from_secret("PULSAR_TOKEN", secret, key, false);
             r.wiring.env.push(crate::Scoped {
                 scope: crate::Scope::All,
@@ -147,10 +158,7 @@ impl DependencyProvider for ExternalPulsar {
         }
         r.readiness.probe = Some(ProbeSpec::Pulsar {
             endpoint,
-            token: token.map(|reference| {
-                let (secret, key) = reference.split_once('/').unwrap_or((reference.as_str(), "token"));
-                SecretKeyRef::new(secret, key)
-            }),
+            token: token.map(|(secret, key)| SecretKeyRef::new(secret, key)),
             admin_url: None,
         });
         Ok(r)

@@ -13,6 +13,7 @@
 //!   `secretkey`), `ssl`; `spec.config.minio` `bucketName` (default `milvus-bucket`),
 //!   `useSSL`, `region`, `useIAM`, `useVirtualHost`;
 //! - message stream by `spec.dependencies.msgStreamType`: Pulsar `endpoint` (JWT from
+//!   the Secret of the annotation `milvus-deps.milvus.io/pulsar-token-secret`, else
 //!   `spec.config.pulsar.authParams` when `authPlugin` is `token`; the admin API on
 //!   `spec.config.pulsar.webport` when set); Kafka `brokerList`, `secretRef` (keys `username`,
 //!   `password`, optional `ca.pem`) and `spec.config.kafka` `securityProtocol`,
@@ -211,7 +212,13 @@ pub fn plan(milvus: &Milvus, secrets: &SecretStore) -> Vec<PlannedProbe> {
     )];
     planned.push(storage(deps.storage.as_ref(), config, secrets, namespace));
     planned.push(match deps.msg_stream_type.unwrap_or(MsgStreamType::Empty) {
-        MsgStreamType::Pulsar => pulsar(deps.pulsar.as_ref().and_then(|p| p.endpoint.clone()), config),
+        MsgStreamType::Pulsar => pulsar(
+            deps.pulsar.as_ref().and_then(|p| p.endpoint.clone()),
+            milvus,
+            config,
+            secrets,
+            namespace,
+        ),
         MsgStreamType::Kafka => kafka(deps.kafka.as_ref(), config, secrets, namespace),
         MsgStreamType::Woodpecker => woodpecker(deps.woodpecker.as_ref()),
         other => embedded(other),
@@ -433,17 +440,33 @@ fn storage_target(
     Ok(target)
 }
 
-fn pulsar(endpoint: Option<String>, config: &Values) -> PlannedProbe {
+fn pulsar(
+    endpoint: Option<String>,
+    milvus: &Milvus,
+    config: &Values,
+    secrets: &SecretStore,
+    namespace: &str,
+) -> PlannedProbe {
     let endpoints: Vec<String> = endpoint.into_iter().filter(|e| !e.trim().is_empty()).collect();
-    let token = if cfg_str(config, &["pulsar", "authPlugin"])
-        .is_some_and(|p| p.to_ascii_lowercase().contains("token"))
-    {
-        cfg_str(config, &["pulsar", "authParams"]).map(|p| {
-            let p = p.trim();
-            Secret::new(p.strip_prefix("token:").unwrap_or(p))
-        })
-    } else {
-        None
+    // The token: from the Secret the annotation names (what the components get), else the
+    // literal `authParams` of `spec.config` when `authPlugin` is a token plugin.
+    let token = match crate::mq::pulsar_token_secret(milvus) {
+        Some((name, key)) => {
+            let field = format!("annotation {}", crate::mq::PULSAR_TOKEN_SECRET_ANNOTATION);
+            secrets.lookup(namespace, &name, &key, &field).map(Some)
+        }
+        None => Ok(
+            if cfg_str(config, &["pulsar", "authPlugin"])
+                .is_some_and(|p| p.to_ascii_lowercase().contains("token"))
+            {
+                cfg_str(config, &["pulsar", "authParams"]).map(|p| {
+                    let p = p.trim();
+                    Secret::new(p.strip_prefix("token:").unwrap_or(p))
+                })
+            } else {
+                None
+            },
+        ),
     };
     let admin_url = match (cfg_str(config, &["pulsar", "webport"]), endpoints.first()) {
         (Some(port), Some(ep)) => {
@@ -453,16 +476,19 @@ fn pulsar(endpoint: Option<String>, config: &Values) -> PlannedProbe {
         }
         _ => None,
     };
+    let endpoint = shown(&endpoints);
     PlannedProbe {
         dependency: Dependency::MsgStream,
         name: "msgstream/pulsar".to_owned(),
-        endpoint: shown(&endpoints),
-        target: Ok(ProbeTarget::Pulsar(PulsarTarget {
-            endpoints,
-            tls: None,
-            token,
-            admin_url,
-        })),
+        endpoint,
+        target: token.map(|token| {
+            ProbeTarget::Pulsar(PulsarTarget {
+                endpoints,
+                tls: None,
+                token,
+                admin_url,
+            })
+        }),
     }
 }
 
