@@ -26,6 +26,9 @@ fn milvus(name: &str, image: &str) -> Milvus {
     .unwrap()
 }
 
+// Not inlined, so a profiler can isolate one iteration:
+// `valgrind --tool=callgrind --toggle-collect=render_plan::render_plan <bench binary> cluster_default`.
+#[inline(never)]
 fn render_plan(m: &Milvus, observed: &Observed) -> String {
     let e = defaults::milvus(m, None).milvus;
     let r = render::render(&e, &DependencyWiring::from_spec(&e), &observed.secret_contents()).unwrap();
