@@ -19,9 +19,12 @@
 //! templates differ only in that plumbing (including the operator's `run.sh` wrapper and, while
 //! the ConfigMap is unchanged, `checksum/config`), the template counts as unchanged.
 
+use std::{fmt::Write, ops::ControlFlow, sync::LazyLock};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::{REPLICAS, at};
 use crate::render::deployment::{
     CONFIG_VOLUME, default_liveness_probe, default_readiness_probe, default_startup_probe,
 };
@@ -88,15 +91,6 @@ impl FieldChange {
     }
 }
 
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
 fn scalar_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
@@ -111,68 +105,363 @@ fn name_of(v: &Value) -> Option<&str> {
     v.get("name").and_then(Value::as_str)
 }
 
-fn all_named(a: &[Value]) -> bool {
-    !a.is_empty() && a.iter().all(|v| name_of(v).is_some())
+/// Built-in volumes and init containers the Milvus Operator adds (refreshed lazily).
+const OPERATOR_VOLUMES: [&str; 2] = ["tools", CONFIG_VOLUME];
+const OPERATOR_INIT_CONTAINER: &str = "config";
+const OPERATOR_RUN_SH: &str = "/milvus/tools/run.sh";
+/// The pod lists we own (see [`deployment_changes`]), in key order.
+const OWNED_LISTS: [&str; 2] = ["initContainers", "volumes"];
+/// An owned list the desired object leaves out.
+static EMPTY_LIST: Value = Value::Array(Vec::new());
+
+/// Where a value sits in a Deployment, as far as the comparison rules care: the way down to
+/// the pod template's plumbing. Everything else is `Plain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spot {
+    Plain,
+    Spec,
+    Template,
+    PodMetadata,
+    PodLabels,
+    PodAnnotations,
+    PodSpec,
+    InitContainers,
+    Volumes,
+    Containers,
+    Container { first: bool },
+    VolumeMounts,
+    MainArgs,
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
+impl Spot {
+    fn child(self, key: &str) -> Self {
+        match (self, key) {
+            (Self::Plain, _) => Self::Plain,
+            (Self::Spec, "template") => Self::Template,
+            (Self::Template, "metadata") => Self::PodMetadata,
+            (Self::Template, "spec") => Self::PodSpec,
+            (Self::PodMetadata, "labels") => Self::PodLabels,
+            (Self::PodMetadata, "annotations") => Self::PodAnnotations,
+            (Self::PodSpec, "initContainers") => Self::InitContainers,
+            (Self::PodSpec, "volumes") => Self::Volumes,
+            (Self::PodSpec, "containers") => Self::Containers,
+            (Self::Container { .. }, "volumeMounts") => Self::VolumeMounts,
+            (Self::Container { first: true }, "args") => Self::MainArgs,
+            _ => Self::Plain,
+        }
+    }
+
+    fn item(self, index: usize) -> Self {
+        match self {
+            Self::Containers => Self::Container { first: index == 0 },
+            _ => Self::Plain,
+        }
     }
 }
 
-fn walk(path: &str, desired: &Value, observed: Option<&Value>, out: &mut Vec<FieldChange>) {
-    let change = |out: &mut Vec<FieldChange>| {
-        out.push(FieldChange {
-            path: path.to_owned(),
-            from: observed.cloned(),
-            to: Some(desired.clone()),
+/// The pod-template plumbing that is refreshed lazily, and so left out of a comparison.
+#[derive(Debug, Clone, Copy)]
+struct Plumbing<'a> {
+    /// Probes of the main container whose desired value is our default.
+    probes: &'a [&'a str],
+    /// `checksum/config` (while the ConfigMap is unchanged).
+    checksum: bool,
+}
+
+/// How the walk reads the two objects: as if they had been rewritten by these rules, without
+/// copying them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rules<'a> {
+    /// A desired pod spec without `initContainers` or `volumes` has them empty.
+    owned_lists: bool,
+    /// Plumbing left out on both sides.
+    plumbing: Option<Plumbing<'a>>,
+}
+
+impl Rules<'_> {
+    fn implies_lists(self, side: Side<'_>) -> bool {
+        self.owned_lists && side.desired && side.spot == Spot::PodSpec
+    }
+
+    fn skips_key(self, spot: Spot, key: &str) -> bool {
+        let Some(p) = self.plumbing else {
+            return false;
+        };
+        match spot {
+            Spot::PodLabels => key == milvus_spec::names::SERVICE_LABEL,
+            Spot::PodAnnotations => p.checksum && key == milvus_spec::names::CONFIG_CHECKSUM_ANNOTATION,
+            Spot::PodSpec => key == "terminationGracePeriodSeconds",
+            Spot::Container { first: true } => key == "lifecycle" || p.probes.contains(&key),
+            _ => false,
+        }
+    }
+
+    fn skips_item(self, spot: Spot, index: usize, item: &Value) -> bool {
+        if self.plumbing.is_none() {
+            return false;
+        }
+        let named = |names: &[&str]| name_of(item).is_some_and(|n| names.contains(&n));
+        match spot {
+            Spot::InitContainers => named(&[OPERATOR_INIT_CONTAINER]),
+            Spot::Volumes | Spot::VolumeMounts => named(&OPERATOR_VOLUMES),
+            Spot::MainArgs => index == 0 && item.as_str() == Some(OPERATOR_RUN_SH),
+            _ => false,
+        }
+    }
+
+    /// The items of an array side, rules applied.
+    fn items<'v>(self, side: Side<'v>, list: &'v [Value]) -> impl Iterator<Item = Side<'v>> + Clone {
+        list.iter()
+            .enumerate()
+            .filter(move |(i, v)| !self.skips_item(side.spot, *i, v))
+            .map(move |(i, value)| Side {
+                value,
+                spot: side.spot.item(i),
+                desired: side.desired,
+            })
+    }
+
+    fn is_empty(self, side: Side<'_>) -> bool {
+        match side.value {
+            Value::Null => true,
+            Value::Array(a) => self.items(side, a).next().is_none(),
+            Value::Object(o) => !self.implies_lists(side) && o.keys().all(|k| self.skips_key(side.spot, k)),
+            _ => false,
+        }
+    }
+
+    /// The desired value as a change shows it, with the lists the rules imply. Changes are
+    /// recorded only when no plumbing is left out, so nothing else is rewritten.
+    fn materialize(self, side: Side<'_>) -> Value {
+        let mut value = side.value.clone();
+        let pod_spec = match side.spot {
+            Spot::Spec => Some("/template/spec"),
+            Spot::Template => Some("/spec"),
+            Spot::PodSpec => Some(""),
+            _ => None,
+        };
+        if let Some(pointer) = pod_spec.filter(|_| self.owned_lists && side.desired)
+            && let Some(spec) = value.pointer_mut(pointer).and_then(Value::as_object_mut)
+        {
+            for key in OWNED_LISTS {
+                spec.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+            }
+        }
+        value
+    }
+}
+
+/// One side of a comparison: a value, where it sits, and whether it is the desired side.
+#[derive(Debug, Clone, Copy)]
+struct Side<'v> {
+    value: &'v Value,
+    spot: Spot,
+    desired: bool,
+}
+
+impl<'v> Side<'v> {
+    fn child(self, key: &str, value: &'v Value) -> Self {
+        Self {
+            value,
+            spot: self.spot.child(key),
+            desired: self.desired,
+        }
+    }
+}
+
+/// The items of a list with their names, when there are items and every one has a name.
+fn named<'v>(items: impl Iterator<Item = Side<'v>>) -> Option<Vec<(&'v str, Side<'v>)>> {
+    items
+        .map(|s| name_of(s.value).map(|n| (n, s)))
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+}
+
+/// One step down a path.
+#[derive(Debug, Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Name(&'a str),
+    Index(usize),
+}
+
+/// A walk of a desired object against an observed one, from the desired side.
+struct Walker<'r> {
+    rules: Rules<'r>,
+    /// Stop at the first difference, without recording it.
+    first_only: bool,
+    /// The path of the value being compared, `spec.template.spec.containers[proxy]` style.
+    path: String,
+    changes: Vec<FieldChange>,
+}
+
+impl<'r> Walker<'r> {
+    fn new(rules: Rules<'r>, first_only: bool) -> Self {
+        Self {
+            rules,
+            first_only,
+            path: String::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    fn change(&mut self, desired: Option<Side<'_>>, observed: Option<Side<'_>>) -> ControlFlow<()> {
+        if self.first_only {
+            return ControlFlow::Break(());
+        }
+        self.changes.push(FieldChange {
+            path: self.path.clone(),
+            from: observed.map(|o| o.value.clone()),
+            to: desired.map(|d| self.rules.materialize(d)),
         });
-    };
-    match (desired, observed) {
-        (d, None) => {
-            if !is_empty(d) {
-                change(out);
-            }
-        }
-        (Value::Object(d), Some(Value::Object(o))) => {
-            for (k, dv) in d {
-                walk(&join(path, k), dv, o.get(k), out);
-            }
-        }
-        (Value::Object(d), Some(o)) if d.is_empty() && o.is_null() => {}
-        (Value::Array(d), Some(Value::Array(o))) => {
-            if all_named(d) && (o.is_empty() || all_named(o)) {
-                for dv in d {
-                    let n = name_of(dv).unwrap_or_default();
-                    let ov = o.iter().find(|x| name_of(x) == Some(n));
-                    walk(&format!("{path}[{n}]"), dv, ov, out);
+        ControlFlow::Continue(())
+    }
+
+    /// Compares `desired` with `observed` one step further down the path.
+    fn visit(
+        &mut self,
+        segment: Segment<'_>,
+        desired: Option<Side<'_>>,
+        observed: Option<Side<'_>>,
+    ) -> ControlFlow<()> {
+        let len = self.path.len();
+        match segment {
+            Segment::Key(k) => {
+                if len > 0 {
+                    self.path.push('.');
                 }
-                for ov in o {
-                    let n = name_of(ov).unwrap_or_default();
-                    if !d.iter().any(|x| name_of(x) == Some(n)) {
-                        out.push(FieldChange {
-                            path: format!("{path}[{n}]"),
-                            from: Some(ov.clone()),
-                            to: None,
-                        });
+                self.path.push_str(k);
+            }
+            Segment::Name(n) => {
+                self.path.push('[');
+                self.path.push_str(n);
+                self.path.push(']');
+            }
+            Segment::Index(i) => {
+                let _ = write!(self.path, "[{i}]");
+            }
+        }
+        let flow = match desired {
+            Some(d) => self.walk(d, observed),
+            // An item we no longer render.
+            None => self.change(None, observed),
+        };
+        self.path.truncate(len);
+        flow
+    }
+
+    fn walk(&mut self, d: Side<'_>, o: Option<Side<'_>>) -> ControlFlow<()> {
+        let rules = self.rules;
+        let Some(o) = o else {
+            return if rules.is_empty(d) {
+                ControlFlow::Continue(())
+            } else {
+                self.change(Some(d), None)
+            };
+        };
+        match (d.value, o.value) {
+            (Value::Object(dm), Value::Object(om)) => {
+                // The two sides may sit differently (a container first on one side only).
+                let observed = |k: &str| {
+                    om.get(k)
+                        .filter(|_| !rules.skips_key(o.spot, k))
+                        .map(|v| o.child(k, v))
+                };
+                if rules.implies_lists(d) {
+                    let mut entries: Vec<(&str, &Value)> = dm.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                    for key in OWNED_LISTS {
+                        if !dm.contains_key(key) {
+                            entries.push((key, &EMPTY_LIST));
+                        }
+                    }
+                    entries.sort_by_key(|(k, _)| *k);
+                    for (k, dv) in entries.into_iter().filter(|(k, _)| !rules.skips_key(d.spot, k)) {
+                        self.visit(Segment::Key(k), Some(d.child(k, dv)), observed(k))?;
+                    }
+                } else {
+                    for (k, dv) in dm.iter().filter(|(k, _)| !rules.skips_key(d.spot, k)) {
+                        self.visit(Segment::Key(k), Some(d.child(k, dv)), observed(k))?;
                     }
                 }
-            } else if d.len() == o.len() {
-                for (i, (dv, ov)) in d.iter().zip(o).enumerate() {
-                    walk(&format!("{path}[{i}]"), dv, Some(ov), out);
+                ControlFlow::Continue(())
+            }
+            (Value::Object(_), Value::Null) if rules.is_empty(d) => ControlFlow::Continue(()),
+            (Value::Array(da), Value::Array(oa)) => {
+                let ds = rules.items(d, da);
+                let os = rules.items(o, oa);
+                // Lists of named items are matched by name.
+                let by_name = named(ds.clone()).and_then(|dn| {
+                    let on = if os.clone().next().is_none() {
+                        Some(Vec::new())
+                    } else {
+                        named(os.clone())
+                    };
+                    on.map(|on| (dn, on))
+                });
+                if let Some((dn, on)) = by_name {
+                    for (n, dv) in &dn {
+                        let ov = on.iter().find(|(m, _)| m == n).map(|(_, s)| *s);
+                        self.visit(Segment::Name(n), Some(*dv), ov)?;
+                    }
+                    for (n, ov) in &on {
+                        if !dn.iter().any(|(m, _)| m == n) {
+                            self.visit(Segment::Name(n), None, Some(*ov))?;
+                        }
+                    }
+                    ControlFlow::Continue(())
+                } else if ds.clone().count() == os.clone().count() {
+                    for (i, (dv, ov)) in ds.zip(os).enumerate() {
+                        self.visit(Segment::Index(i), Some(dv), Some(ov))?;
+                    }
+                    ControlFlow::Continue(())
+                } else {
+                    self.change(Some(d), Some(o))
                 }
-            } else {
-                change(out);
+            }
+            (dv, ov) => {
+                if scalar_eq(dv, ov) || (rules.is_empty(d) && rules.is_empty(o)) {
+                    ControlFlow::Continue(())
+                } else {
+                    self.change(Some(d), Some(o))
+                }
             }
         }
-        (d, Some(o)) => {
-            if !(scalar_eq(d, o) || (is_empty(d) && is_empty(o))) {
-                change(out);
+    }
+
+    /// Walks two whole objects: `metadata.labels`, `metadata.annotations` and everything
+    /// outside `metadata`, `status`, `apiVersion` and `kind`.
+    fn objects(mut self, desired: &Value, observed: &Value) -> Vec<FieldChange> {
+        let Some(d) = desired.as_object() else {
+            return self.changes;
+        };
+        let o = observed.as_object();
+        let side = |value, spot, desired| Side { value, spot, desired };
+        for (k, dv) in d {
+            match k.as_str() {
+                "apiVersion" | "kind" | "status" => {}
+                "metadata" => {
+                    for key in ["labels", "annotations"] {
+                        if let Some(dv) = dv.get(key) {
+                            let ov = o.and_then(|o| o.get("metadata")).and_then(|m| m.get(key));
+                            self.path.clear();
+                            self.path.push_str("metadata");
+                            let _ = self.visit(
+                                Segment::Key(key),
+                                Some(side(dv, Spot::Plain, true)),
+                                ov.map(|v| side(v, Spot::Plain, false)),
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    let spot = if k == "spec" { Spot::Spec } else { Spot::Plain };
+                    let ov = o.and_then(|o| o.get(k)).map(|v| side(v, spot, false));
+                    self.path.clear();
+                    let _ = self.visit(Segment::Key(k), Some(side(dv, spot, true)), ov);
+                }
             }
         }
+        self.changes
     }
 }
 
@@ -180,96 +469,28 @@ fn walk(path: &str, desired: &Value, observed: Option<&Value>, out: &mut Vec<Fie
 /// outside `metadata`, `status`, `apiVersion` and `kind`, walked from the desired side.
 #[must_use]
 pub fn changes(desired: &Value, observed: &Value) -> Vec<FieldChange> {
-    let mut out = Vec::new();
-    let Some(d) = desired.as_object() else {
-        return out;
-    };
-    let o = observed.as_object();
-    for (k, dv) in d {
-        match k.as_str() {
-            "apiVersion" | "kind" | "status" => {}
-            "metadata" => {
-                for key in ["labels", "annotations"] {
-                    if let Some(dv) = dv.get(key) {
-                        let ov = o.and_then(|o| o.get("metadata")).and_then(|m| m.get(key));
-                        walk(&format!("metadata.{key}"), dv, ov, &mut out);
-                    }
-                }
-            }
-            _ => walk(k, dv, o.and_then(|o| o.get(k)), &mut out),
-        }
-    }
-    out
+    Walker::new(Rules::default(), false).objects(desired, observed)
 }
 
-/// Built-in volumes and init containers the Milvus Operator adds (refreshed lazily).
-const OPERATOR_VOLUMES: [&str; 2] = ["tools", CONFIG_VOLUME];
-const OPERATOR_INIT_CONTAINER: &str = "config";
-const OPERATOR_RUN_SH: &str = "/milvus/tools/run.sh";
-
-fn retain_named(v: &mut Value, key: &str, drop: &[&str]) {
-    if let Some(list) = v.get_mut(key).and_then(Value::as_array_mut) {
-        list.retain(|x| !name_of(x).is_some_and(|n| drop.contains(&n)));
-    }
-}
-
-fn remove(v: &mut Value, key: &str) {
-    if let Some(m) = v.as_object_mut() {
-        m.remove(key);
-    }
-}
-
-/// The pod template without the plumbing that is refreshed lazily. `strip_probes` lists the
-/// probes whose desired value is our default (a probe the user set is compared).
-fn normalized_template(template: &Value, strip_probes: &[&str], strip_checksum: bool) -> Value {
-    let mut t = template.clone();
-    if let Some(meta) = t.get_mut("metadata") {
-        if let Some(labels) = meta.get_mut("labels") {
-            remove(labels, milvus_spec::names::SERVICE_LABEL);
-        }
-        if strip_checksum && let Some(a) = meta.get_mut("annotations") {
-            remove(a, milvus_spec::names::CONFIG_CHECKSUM_ANNOTATION);
-        }
-    }
-    if let Some(spec) = t.get_mut("spec") {
-        remove(spec, "terminationGracePeriodSeconds");
-        retain_named(spec, "initContainers", &[OPERATOR_INIT_CONTAINER]);
-        retain_named(spec, "volumes", &OPERATOR_VOLUMES);
-        if let Some(containers) = spec.get_mut("containers").and_then(Value::as_array_mut) {
-            for (i, c) in containers.iter_mut().enumerate() {
-                retain_named(c, "volumeMounts", &OPERATOR_VOLUMES);
-                if i == 0 {
-                    for p in strip_probes {
-                        remove(c, p);
-                    }
-                    remove(c, "lifecycle");
-                    if let Some(args) = c.get_mut("args").and_then(Value::as_array_mut)
-                        && args.first().and_then(Value::as_str) == Some(OPERATOR_RUN_SH)
-                    {
-                        args.remove(0);
-                    }
-                }
-            }
-        }
-    }
-    t
-}
-
-fn default_probes() -> [(&'static str, Value); 3] {
-    [
-        (
-            "startupProbe",
-            serde_json::to_value(default_startup_probe()).unwrap_or(Value::Null),
-        ),
-        (
-            "livenessProbe",
-            serde_json::to_value(default_liveness_probe()).unwrap_or(Value::Null),
-        ),
-        (
-            "readinessProbe",
-            serde_json::to_value(default_readiness_probe()).unwrap_or(Value::Null),
-        ),
-    ]
+/// Our default probes as JSON, built once.
+fn default_probes() -> &'static [(&'static str, Value); 3] {
+    static PROBES: LazyLock<[(&str, Value); 3]> = LazyLock::new(|| {
+        [
+            (
+                "startupProbe",
+                serde_json::to_value(default_startup_probe()).unwrap_or(Value::Null),
+            ),
+            (
+                "livenessProbe",
+                serde_json::to_value(default_liveness_probe()).unwrap_or(Value::Null),
+            ),
+            (
+                "readinessProbe",
+                serde_json::to_value(default_readiness_probe()).unwrap_or(Value::Null),
+            ),
+        ]
+    });
+    &PROBES
 }
 
 /// The differences of a Deployment, with our own pod-template plumbing refreshed lazily (see
@@ -281,76 +502,47 @@ fn default_probes() -> [(&'static str, Value); 3] {
 #[must_use]
 pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: bool) -> Vec<FieldChange> {
     // We own the pod's lists: an init container or volume we do not render is a difference.
-    let mut owned = desired.clone();
-    if let Some(spec) = owned
-        .pointer_mut("/spec/template/spec")
-        .and_then(Value::as_object_mut)
-    {
-        for key in ["initContainers", "volumes"] {
-            spec.entry(key).or_insert_with(|| Value::Array(Vec::new()));
-        }
-    }
-    let desired = &owned;
-    let all = changes(desired, observed);
+    let owned = Rules {
+        owned_lists: true,
+        plumbing: None,
+    };
+    let all = Walker::new(owned, false).objects(desired, observed);
     let template_changed = all.iter().any(|c| c.path.starts_with("spec.template"));
-    let stopped = observed.pointer("/spec/replicas").and_then(Value::as_i64) == Some(0);
+    let stopped = at(observed, REPLICAS).and_then(Value::as_i64) == Some(0);
     if !template_changed || stopped {
         return all;
     }
     let empty = Value::Object(Map::new());
-    let dt = desired.pointer("/spec/template").unwrap_or(&empty);
-    let ot = observed.pointer("/spec/template").unwrap_or(&empty);
-    let main = dt.pointer("/spec/containers/0");
+    let dt = at(desired, &["spec", "template"]).unwrap_or(&empty);
+    let ot = at(observed, &["spec", "template"]).unwrap_or(&empty);
+    let main = at(dt, &["spec", "containers", "0"]);
     let strip: Vec<&str> = default_probes()
         .iter()
         .filter(|(k, v)| main.and_then(|m| m.get(*k)) == Some(v))
         .map(|(k, _)| *k)
         .collect();
-    let nd = normalized_template(dt, &strip, config_unchanged);
-    let no = normalized_template(ot, &strip, config_unchanged);
-    let mut user = Vec::new();
-    walk("spec.template", &nd, Some(&no), &mut user);
-    if user.is_empty() {
+    let rules = Rules {
+        plumbing: Some(Plumbing {
+            probes: &strip,
+            checksum: config_unchanged,
+        }),
+        ..owned
+    };
+    let side = |value, desired| Side {
+        value,
+        spot: Spot::Template,
+        desired,
+    };
+    let mut walker = Walker::new(rules, true);
+    walker.path.push_str("spec.template");
+    if walker.walk(side(dt, true), Some(side(ot, false))).is_break() {
+        all
+    } else {
         all.into_iter()
             .filter(|c| !c.path.starts_with("spec.template"))
             .collect()
-    } else {
-        all
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn fields_the_cluster_adds_are_not_differences() {
-        let d = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "spec": {"replicas": 1, "ports": [{"name": "m", "port": 1}]}});
-        let o = json!({"metadata": {"name": "a", "uid": "u", "labels": {"x": "1", "other": "y"}},
-                        "spec": {"replicas": 1.0, "extra": true, "ports": [{"name": "m", "port": 1, "protocol": "TCP"}]},
-                        "status": {"ready": 1}});
-        assert!(changes(&d, &o).is_empty());
-    }
-
-    #[test]
-    fn a_removed_named_item_is_a_difference() {
-        let d = json!({"spec": {"env": [{"name": "A", "value": "1"}]}});
-        let o = json!({"spec": {"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}});
-        let c = changes(&d, &o);
-        assert_eq!(c.len(), 1);
-        assert_eq!(c[0].path, "spec.env[B]");
-        assert!(c[0].to.is_none());
-    }
-
-    #[test]
-    fn summaries_read_from_to() {
-        let c = FieldChange {
-            path: "spec.replicas".to_owned(),
-            from: Some(json!(1)),
-            to: Some(json!(3)),
-        };
-        assert_eq!(c.summary(), "spec.replicas: 1 -> 3");
-    }
-}
+mod tests;

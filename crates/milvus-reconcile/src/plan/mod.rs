@@ -189,8 +189,24 @@ fn new_step(action: Action, target: Target, object: String, reason: String) -> S
     }
 }
 
+/// The value at a path of keys and array indexes: `Value::pointer` without the allocations
+/// it makes for every token it unescapes.
+pub(crate) fn at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |v, token| match v {
+        Value::Object(m) => m.get(*token),
+        // The index rules of `Value::pointer`: no sign, no leading zero.
+        Value::Array(a) if !token.starts_with('+') && (token.len() == 1 || !token.starts_with('0')) => {
+            token.parse::<usize>().ok().and_then(|i| a.get(i))
+        }
+        _ => None,
+    })
+}
+
+/// `spec.replicas`.
+pub(crate) const REPLICAS: &[&str] = &["spec", "replicas"];
+
 fn is_ours(instance: &str, v: &Value) -> bool {
-    let labels = v.pointer("/metadata/labels");
+    let labels = at(v, &["metadata", "labels"]);
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     get(names::INSTANCE_LABEL) == Some(instance)
         && get(names::NAME_LABEL) == Some(names::APP_NAME)
@@ -198,15 +214,13 @@ fn is_ours(instance: &str, v: &Value) -> bool {
 }
 
 fn component_of(v: &Value) -> Option<Component> {
-    v.pointer("/metadata/labels")
-        .and_then(|l| l.get(names::COMPONENT_LABEL))
+    at(v, &["metadata", "labels", names::COMPONENT_LABEL])
         .and_then(Value::as_str)
         .and_then(Component::from_workload_name)
 }
 
 fn main_image(v: &Value) -> Option<&str> {
-    v.pointer("/spec/template/spec/containers/0/image")
-        .and_then(Value::as_str)
+    at(v, &["spec", "template", "spec", "containers", "0", "image"]).and_then(Value::as_str)
 }
 
 /// The version the cluster runs: the lowest among our Deployments with pods (ignoring the
@@ -267,12 +281,8 @@ fn decide<'a>(obj: &'a DesiredObject, observed: &Observed, config_unchanged: boo
     let changes = if obj.kind == "Deployment" {
         if obj.workload.as_ref().is_some_and(|w| w.idle) {
             // An idle slot holds no pods: only its replicas matter until a rollout uses it.
-            let d = obj
-                .value
-                .pointer("/spec/replicas")
-                .cloned()
-                .unwrap_or(Value::Null);
-            let cur = o.pointer("/spec/replicas").cloned();
+            let d = at(&obj.value, REPLICAS).cloned().unwrap_or(Value::Null);
+            let cur = at(o, REPLICAS).cloned();
             if cur.as_ref().and_then(Value::as_i64) == d.as_i64() {
                 Vec::new()
             } else {
@@ -286,8 +296,8 @@ fn decide<'a>(obj: &'a DesiredObject, observed: &Observed, config_unchanged: boo
             let mut changes = diff::deployment_changes(&obj.value, o, config_unchanged);
             // An autoscaler cannot scale from zero: a Deployment it owns (no replicas in the
             // spec) that sits at zero is raised to one, as the Milvus Operator does.
-            let autoscaled = obj.value.pointer("/spec/replicas").is_none();
-            if autoscaled && o.pointer("/spec/replicas").and_then(Value::as_i64) == Some(0) {
+            let autoscaled = at(&obj.value, REPLICAS).is_none();
+            if autoscaled && at(o, REPLICAS).and_then(Value::as_i64) == Some(0) {
                 changes.push(FieldChange {
                     path: "spec.replicas".to_owned(),
                     from: Some(Value::from(0)),
@@ -308,7 +318,7 @@ fn decide<'a>(obj: &'a DesiredObject, observed: &Observed, config_unchanged: boo
         };
     }
     let scale_only = obj.kind == "Deployment" && changes.iter().all(|c| c.path == "spec.replicas");
-    let stopped = o.pointer("/spec/replicas").and_then(Value::as_i64) == Some(0);
+    let stopped = at(o, REPLICAS).and_then(Value::as_i64) == Some(0);
     let restarts =
         obj.kind == "Deployment" && !stopped && changes.iter().any(|c| c.path.starts_with("spec.template"));
     Decision {
@@ -788,7 +798,7 @@ pub fn plan(
 
 /// Whether a Deployment in the cluster reports a complete rollout.
 fn rolled_out(v: &Value) -> bool {
-    let generation = v.pointer("/metadata/generation").and_then(Value::as_i64);
+    let generation = at(v, &["metadata", "generation"]).and_then(Value::as_i64);
     let status = v.get("status");
     let get = |k: &str| status.and_then(|s| s.get(k)).and_then(Value::as_i64).unwrap_or(0);
     let Some(status) = status else {
@@ -797,7 +807,7 @@ fn rolled_out(v: &Value) -> bool {
     if status.is_null() {
         return true;
     }
-    let replicas = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let replicas = at(v, REPLICAS).and_then(Value::as_i64).unwrap_or(1);
     generation.is_none_or(|g| get("observedGeneration") >= g)
         && get("updatedReplicas") >= replicas
         && get("readyReplicas") >= replicas
