@@ -14,7 +14,8 @@ use crate::{Error, Result, render::Rendered};
 /// Objects in the cluster, keyed by `(kind, name)`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
-    objects: BTreeMap<(String, String), Value>,
+    /// By kind, then name (so a lookup by `&str` allocates nothing); no kind is left empty.
+    objects: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 impl Observed {
@@ -87,7 +88,10 @@ impl Observed {
                     );
                 }
             }
-            o.objects.insert((obj.kind.clone(), obj.name.clone()), v);
+            o.objects
+                .entry(obj.kind.clone())
+                .or_default()
+                .insert(obj.name.clone(), v);
         }
         o
     }
@@ -108,35 +112,42 @@ impl Observed {
             .and_then(Value::as_str)
             .ok_or_else(|| format!("a {kind} without metadata.name"))?
             .to_owned();
-        self.objects.insert((kind, name), value);
+        self.objects.entry(kind).or_default().insert(name, value);
         Ok(())
     }
 
     /// The object with this kind and name.
     #[must_use]
     pub fn get(&self, kind: &str, name: &str) -> Option<&Value> {
-        self.objects.get(&(kind.to_owned(), name.to_owned()))
+        self.objects.get(kind)?.get(name)
     }
 
     /// Mutable access to an object.
     pub fn get_mut(&mut self, kind: &str, name: &str) -> Option<&mut Value> {
-        self.objects.get_mut(&(kind.to_owned(), name.to_owned()))
+        self.objects.get_mut(kind)?.get_mut(name)
     }
 
     /// Removes an object, returning it.
     pub fn remove(&mut self, kind: &str, name: &str) -> Option<Value> {
-        self.objects.remove(&(kind.to_owned(), name.to_owned()))
+        let of_kind = self.objects.get_mut(kind)?;
+        let removed = of_kind.remove(name);
+        if of_kind.is_empty() {
+            self.objects.remove(kind);
+        }
+        removed
     }
 
     /// Every object, sorted by kind then name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &Value)> {
-        self.objects.iter().map(|((k, n), v)| (k.as_str(), n.as_str(), v))
+        self.objects
+            .iter()
+            .flat_map(|(k, of_kind)| of_kind.iter().map(move |(n, v)| (k.as_str(), n.as_str(), v)))
     }
 
     /// Number of objects.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.objects.values().map(BTreeMap::len).sum()
     }
 
     /// Whether nothing is observed.
@@ -149,9 +160,11 @@ impl Observed {
     /// hashes of [`crate::render::hash`].
     #[must_use]
     pub fn secret_contents(&self) -> BTreeMap<String, BTreeMap<String, String>> {
-        self.iter()
-            .filter(|(k, _, _)| *k == "Secret")
-            .map(|(_, name, v)| {
+        self.objects
+            .get("Secret")
+            .into_iter()
+            .flatten()
+            .map(|(name, v)| {
                 let mut data = BTreeMap::new();
                 for field in ["data", "stringData"] {
                     for (k, val) in v.get(field).and_then(Value::as_object).into_iter().flatten() {
