@@ -48,7 +48,8 @@ pub fn user_config(milvus: &milvus_spec::v1beta1::Milvus, wiring: &super::Depend
 }
 
 fn to_yaml(value: &Values, what: &str) -> Result<String> {
-    serde_saphyr::to_string(&Value::Object(value.0.clone())).map_err(|e| Error::Yaml {
+    // A map serializes as the object it holds: no need to copy it into a `Value`.
+    serde_saphyr::to_string(&value.0).map_err(|e| Error::Yaml {
         object: what.to_owned(),
         message: e.to_string(),
     })

@@ -87,6 +87,16 @@ impl ConfigDelivery {
             Self::MergedAtStart
         }
     }
+
+    /// The delivery for the version and image of component settings (the default image when
+    /// none is set).
+    #[must_use]
+    pub fn of(spec: &ComponentSpec) -> Self {
+        Self::for_version(&milvus_spec::version::MilvusVersion::detect(
+            spec.version.as_deref(),
+            spec.image.as_deref().unwrap_or(names::DEFAULT_MILVUS_IMAGE),
+        ))
+    }
 }
 /// The config volume's name (the operator's).
 pub const CONFIG_VOLUME: &str = "milvus-config";
@@ -147,13 +157,18 @@ pub fn default_readiness_probe() -> Probe {
     }
 }
 
-fn merge_env(base: &mut Vec<EnvVar>, overlay: &[EnvVar]) {
+/// Sets an env var: replaces the one with its name, or adds it.
+fn set_env(base: &mut Vec<EnvVar>, e: EnvVar) {
+    if let Some(existing) = base.iter_mut().find(|b| b.name == e.name) {
+        *existing = e;
+    } else {
+        base.push(e);
+    }
+}
+
+fn merge_env<'e>(base: &mut Vec<EnvVar>, overlay: impl IntoIterator<Item = &'e EnvVar>) {
     for e in overlay {
-        if let Some(existing) = base.iter_mut().find(|b| b.name == e.name) {
-            *existing = e.clone();
-        } else {
-            base.push(e.clone());
-        }
+        set_env(base, e.clone());
     }
 }
 
@@ -335,6 +350,19 @@ fn data_volume(ctx: &Context<'_>, component: Component) -> Option<Volume> {
     Some(v)
 }
 
+/// A free-form list of the spec, decoded; the decoder formats its error path up front, so it
+/// runs only when there is something to decode.
+fn decoded<T>(
+    list: Option<&Vec<milvus_spec::Values>>,
+    decode: impl FnOnce() -> milvus_spec::Result<Vec<T>>,
+) -> milvus_spec::Result<Vec<T>> {
+    if list.is_none_or(Vec::is_empty) {
+        Ok(Vec::new())
+    } else {
+        decode()
+    }
+}
+
 fn decode_err(component: Component, object: &str) -> impl Fn(milvus_spec::Error) -> Error + '_ {
     move |source| Error::Decode {
         component: component.workload_name().to_owned(),
@@ -345,8 +373,9 @@ fn decode_err(component: Component, object: &str) -> impl Fn(milvus_spec::Error)
 
 /// Renders the Deployment of one workload.
 ///
-/// `config_hash` is the ConfigMap content hash (`checksum/config` when `updateConfigMapOnly`
-/// is false); `secret_hashes` are the per-Secret annotations ([`super::hash`]).
+/// `config_hash` is the ConfigMap content hash, given when `updateConfigMapOnly` is false (the
+/// `checksum/config` annotation); `secret_hashes` are the per-Secret annotations
+/// ([`super::hash`]).
 ///
 /// # Errors
 ///
@@ -355,7 +384,7 @@ fn decode_err(component: Component, object: &str) -> impl Fn(milvus_spec::Error)
 pub(crate) fn render(
     ctx: &Context<'_>,
     w: &Workload,
-    config_hash: &str,
+    config_hash: Option<&str>,
     secret_hashes: &BTreeMap<String, String>,
 ) -> Result<Deployment> {
     let name = w.deployment_name(&ctx.name);
@@ -363,9 +392,8 @@ pub(crate) fn render(
     let component = w.component;
     let default_components = MilvusComponents::default();
     let comps = ctx.components().unwrap_or(&default_components);
-    let own = workloads::component_spec(comps, component)
-        .cloned()
-        .unwrap_or_default();
+    let default_own = milvus_spec::v1beta1::Component::default();
+    let own = workloads::component_spec(comps, component).unwrap_or(&default_own);
     let prefix = format!("spec.components.{}", component.field_name());
     let err = decode_err(component, &object);
     let merged = merge_component_spec(&comps.global, &own.spec);
@@ -398,11 +426,8 @@ pub(crate) fn render(
     let mut pod_annotations = merged.pod_annotations.clone().unwrap_or_default();
     pod_annotations.extend(group_annotations.clone());
     pod_annotations.insert(names::USING_CONFIG_MAP_ANNOTATION.to_owned(), cm_name.clone());
-    if comps.update_config_map_only == Some(false) {
-        pod_annotations.insert(
-            names::CONFIG_CHECKSUM_ANNOTATION.to_owned(),
-            config_hash.to_owned(),
-        );
+    if let Some(hash) = config_hash {
+        pod_annotations.insert(names::CONFIG_CHECKSUM_ANNOTATION.to_owned(), hash.to_owned());
     }
     pod_annotations.extend(secret_hashes.clone());
 
@@ -411,9 +436,9 @@ pub(crate) fn render(
     if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
         merge_env(&mut env, extra);
     }
-    merge_env(
+    set_env(
         &mut env,
-        &[EnvVar {
+        EnvVar {
             name: "CACHE_SIZE".to_owned(),
             value: None,
             value_from: Some(EnvVarSource {
@@ -424,17 +449,16 @@ pub(crate) fn render(
                 }),
                 ..EnvVarSource::default()
             }),
-        }],
+        },
     );
-    let scoped = |c: Component| move |s: &&super::wiring::Scoped<_>| s.includes(c);
-    let dep_env: Vec<EnvVar> = ctx
-        .wiring
-        .env
-        .iter()
-        .filter(scoped(component))
-        .map(|s| s.item.clone())
-        .collect();
-    merge_env(&mut env, &dep_env);
+    merge_env(
+        &mut env,
+        ctx.wiring
+            .env
+            .iter()
+            .filter(|s| s.includes(component))
+            .map(|s| &s.item),
+    );
 
     // Ports.
     let mut ports = Vec::new();
@@ -484,10 +508,12 @@ pub(crate) fn render(
         .image
         .clone()
         .unwrap_or_else(|| names::DEFAULT_MILVUS_IMAGE.to_owned());
-    let delivery = ConfigDelivery::for_version(&milvus_spec::version::MilvusVersion::detect(
-        merged.version.as_deref(),
-        &image,
-    ));
+    // Most components run the global image, whose delivery is known already.
+    let delivery = if merged.version == comps.global.version && merged.image == comps.global.image {
+        ctx.global_delivery
+    } else {
+        ConfigDelivery::of(&merged)
+    };
     let (mut volumes, mut mounts) = config_volumes(delivery, cm_name, has_hook);
     if let Some(v) = data_volume(ctx, component) {
         volumes.push(v);
@@ -511,7 +537,7 @@ pub(crate) fn render(
             .filter(|s| s.includes(component))
             .map(|s| s.item.clone()),
     );
-    for v in merged.decoded_volumes(&prefix).map_err(&err)? {
+    for v in decoded(merged.volumes.as_ref(), || merged.decoded_volumes(&prefix)).map_err(&err)? {
         if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
             *existing = v;
         } else {
@@ -580,12 +606,17 @@ pub(crate) fn render(
         ..Container::default()
     };
     let mut containers = vec![main];
-    containers.extend(own.decoded_sidecars(&prefix).map_err(&err)?);
+    containers.extend(decoded(own.sidecars.as_ref(), || own.decoded_sidecars(&prefix)).map_err(&err)?);
     let mut init_containers = Vec::new();
     if delivery == ConfigDelivery::MergedAtStart {
         init_containers.push(tool_init_container(comps));
     }
-    init_containers.extend(own.decoded_init_containers(&prefix).map_err(&err)?);
+    init_containers.extend(
+        decoded(own.init_containers.as_ref(), || {
+            own.decoded_init_containers(&prefix)
+        })
+        .map_err(&err)?,
+    );
 
     let group = w.group.as_ref();
     let pick = |g: Option<&BTreeMap<String, String>>, base: &Option<BTreeMap<String, String>>| {

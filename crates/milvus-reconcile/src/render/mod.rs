@@ -58,7 +58,7 @@ use std::collections::BTreeMap;
 
 use milvus_spec::{
     component::Component,
-    v1beta1::{Milvus, MilvusMode},
+    v1beta1::{ComponentSpec, Milvus, MilvusMode},
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -254,13 +254,23 @@ pub fn render(
         name: name.clone(),
         namespace: namespace.clone(),
         wiring,
+        global_delivery: deployment::ConfigDelivery::of(
+            milvus
+                .spec
+                .components
+                .as_ref()
+                .map(|c| &c.global)
+                .unwrap_or(&ComponentSpec::default()),
+        ),
     };
     let mut objects = Vec::new();
     for obj in &wiring.objects {
         objects.push(obj.clone());
     }
     let cm = config_map::render(&ctx)?;
-    let config_hash = config_map::content_hash(&cm);
+    // Pods carry the hash only when a config change should restart them.
+    let config_hash = (ctx.components().and_then(|c| c.update_config_map_only) == Some(false))
+        .then(|| config_map::content_hash(&cm));
     objects.push(DesiredObject::from_typed(
         "v1",
         "ConfigMap",
@@ -281,11 +291,11 @@ pub fn render(
     }
     let secret_hashes = hash::secret_hashes(&wiring.secrets, secrets);
     for w in workloads::workloads(milvus) {
-        let d = deployment::render(&ctx, &w, &config_hash, &secret_hashes)?;
+        let d = deployment::render(&ctx, &w, config_hash.as_deref(), &secret_hashes)?;
         objects.push(DesiredObject::from_typed(
             "apps/v1",
             "Deployment",
-            &w.deployment_name(&name),
+            d.metadata.name.as_deref().unwrap_or_default(),
             Target::Component(w.component),
             Some(w),
             &d,
@@ -334,6 +344,8 @@ pub(crate) struct Context<'a> {
     pub name: String,
     pub namespace: String,
     pub wiring: &'a DependencyWiring,
+    /// How `user.yaml` reaches components that run the global version and image.
+    pub global_delivery: deployment::ConfigDelivery,
 }
 
 impl Context<'_> {
