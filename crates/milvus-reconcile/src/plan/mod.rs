@@ -52,9 +52,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use milvus_spec::{
     component::Component,
     names,
-    v1beta1::{ImageUpdateMode, Milvus, MilvusMode},
+    v1beta1::{ImageUpdateMode, Milvus, MilvusComponents, MilvusMode},
     version::MilvusVersion,
 };
+use petgraph::graph::NodeIndex;
 use serde_json::Value;
 
 use crate::{
@@ -124,9 +125,13 @@ impl Plan {
 }
 
 /// Builds steps and their graph together, so an edge is checked when it is added.
+#[derive(Default)]
 struct Builder {
     graph: PlanGraph,
+    /// Steps in the order they were added.
     steps: Vec<Step>,
+    /// The node of each step.
+    nodes: Vec<NodeIndex>,
     warnings: Vec<String>,
 }
 
@@ -134,7 +139,7 @@ impl Builder {
     fn add(&mut self, step: Step) -> String {
         let id = step.id.clone();
         if self.graph.node(&id).is_none() {
-            self.graph.add(&id);
+            self.nodes.push(self.graph.add(&id));
             self.steps.push(step);
         }
         id
@@ -150,18 +155,21 @@ impl Builder {
     fn finish(self, milvus: String, order: String) -> Plan {
         let (wave, order_idx) = waves::layers(&self.graph);
         let inner = self.graph.inner();
-        let mut by_id: BTreeMap<String, Step> = self.steps.into_iter().map(|s| (s.id.clone(), s)).collect();
-        let mut steps = Vec::with_capacity(by_id.len());
+        let mut by_node: Vec<Option<Step>> = (0..inner.node_count()).map(|_| None).collect();
+        let mut steps = Vec::with_capacity(self.steps.len());
+        for (step, node) in self.steps.into_iter().zip(self.nodes) {
+            if let Some(slot) = by_node.get_mut(node.index()) {
+                *slot = Some(step);
+            }
+        }
         for idx in order_idx {
-            let id = &inner[idx];
-            if let Some(mut s) = by_id.remove(id) {
+            if let Some(mut s) = by_node.get_mut(idx.index()).and_then(Option::take) {
                 s.wave = wave[idx.index()];
-                let mut deps: Vec<(usize, String)> = inner
+                let mut deps: Vec<NodeIndex> = inner
                     .neighbors_directed(idx, petgraph::Direction::Incoming)
-                    .map(|n| (n.index(), inner[n].clone()))
                     .collect();
                 deps.sort();
-                s.depends_on = deps.into_iter().map(|(_, id)| id).collect();
+                s.depends_on = deps.into_iter().map(|n| inner[n].clone()).collect();
                 steps.push(s);
             }
         }
@@ -176,7 +184,7 @@ impl Builder {
 
 fn new_step(action: Action, target: Target, object: String, reason: String) -> Step {
     Step {
-        id: format!("{action}:{object}"),
+        id: [action.as_str(), ":", &object].concat(),
         wave: 0,
         action,
         target: target.as_str().to_owned(),
@@ -347,12 +355,9 @@ pub fn plan(
         return plan_deletion(milvus, rendered, observed);
     }
     let instance = milvus.metadata.name.clone().unwrap_or_default();
-    let comps = milvus.spec.components.clone().unwrap_or_default();
-    let mut b = Builder {
-        graph: PlanGraph::new(),
-        steps: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let default_components = MilvusComponents::default();
+    let comps = milvus.spec.components.as_ref().unwrap_or(&default_components);
+    let mut b = Builder::default();
 
     // Config first: whether it changed decides whether `checksum/config` may differ.
     let config_unchanged = rendered
@@ -512,12 +517,14 @@ pub fn plan(
         let (Some(action), Some(w)) = (d.action, d.object.workload.as_ref()) else {
             continue;
         };
-        if legacy.contains(&names::deployment_name(
-            &instance,
-            w.component,
-            w.group_name(),
-            None,
-        )) {
+        if !legacy.is_empty()
+            && legacy.contains(&names::deployment_name(
+                &instance,
+                w.component,
+                w.group_name(),
+                None,
+            ))
+        {
             continue;
         }
         let target = Target::Component(w.component);
@@ -815,11 +822,7 @@ fn rolled_out(v: &Value) -> bool {
 
 fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> Result<Plan> {
     let instance = milvus.metadata.name.clone().unwrap_or_default();
-    let mut b = Builder {
-        graph: PlanGraph::new(),
-        steps: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut b = Builder::default();
     // Components first.
     let mut component_deletes = Vec::new();
     for (kind, name, v) in observed.iter() {

@@ -131,7 +131,7 @@ impl DesiredObject {
     /// `<Kind>/<name>`, as plans print it.
     #[must_use]
     pub fn reference(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
+        [self.kind.as_str(), "/", &self.name].concat()
     }
 
     /// Builds a desired object from a typed value.
