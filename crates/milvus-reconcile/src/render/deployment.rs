@@ -363,10 +363,10 @@ fn decoded<T>(
     }
 }
 
-fn decode_err(component: Component, object: &str) -> impl Fn(milvus_spec::Error) -> Error + '_ {
+fn decode_err<'a>(w: &'a Workload, instance: &'a str) -> impl Fn(milvus_spec::Error) -> Error + 'a {
     move |source| Error::Decode {
-        component: component.workload_name().to_owned(),
-        object: object.to_owned(),
+        component: w.component.workload_name().to_owned(),
+        object: format!("Deployment/{}", w.deployment_name(instance)),
         source,
     }
 }
@@ -388,14 +388,13 @@ pub(crate) fn render(
     secret_hashes: &BTreeMap<String, String>,
 ) -> Result<Deployment> {
     let name = w.deployment_name(&ctx.name);
-    let object = format!("Deployment/{name}");
     let component = w.component;
     let default_components = MilvusComponents::default();
     let comps = ctx.components().unwrap_or(&default_components);
     let default_own = milvus_spec::v1beta1::Component::default();
     let own = workloads::component_spec(comps, component).unwrap_or(&default_own);
     let prefix = format!("spec.components.{}", component.field_name());
-    let err = decode_err(component, &object);
+    let err = decode_err(w, &ctx.name);
     let merged = merge_component_spec(&comps.global, &own.spec);
 
     // Labels: the selector is the component labels (+ group, + slot).

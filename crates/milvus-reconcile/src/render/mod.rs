@@ -152,8 +152,12 @@ impl DesiredObject {
             source,
         })?;
         if let Value::Object(map) = &mut value {
-            map.insert("apiVersion".to_owned(), Value::from(api_version));
-            map.insert("kind".to_owned(), Value::from(kind));
+            // Kubernetes types write both already.
+            for (key, given) in [("apiVersion", api_version), ("kind", kind)] {
+                if map.get(key).and_then(Value::as_str) != Some(given) {
+                    map.insert(key.to_owned(), Value::from(given));
+                }
+            }
         }
         Ok(Self {
             api_version: api_version.to_owned(),
