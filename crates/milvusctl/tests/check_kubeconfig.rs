@@ -202,6 +202,14 @@ fn real_s3() -> Option<(String, String, String, String)> {
     }
 }
 
+/// A kubeconfig with one context `c` for `server`, no credentials, and `cluster_extra` (whole
+/// lines, indented under `cluster:`) such as a `certificate-authority`.
+fn kubeconfig_for(server: &str, cluster_extra: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{cluster_extra}users:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
+    )
+}
+
 #[test]
 fn cluster_secret_signs_the_s3_probe_and_a_wrong_key_there_is_bad_credentials() {
     let Some((s3, bucket, access, secret)) = real_s3() else {
@@ -326,10 +334,7 @@ fn a_secret_in_the_file_wins_and_the_cluster_is_not_asked() {
     let kubeconfig = write(
         &d,
         "kubeconfig",
-        &format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n",
-            closed_port()
-        ),
+        &kubeconfig_for(&format!("http://127.0.0.1:{}", closed_port()), ""),
     );
     let planted = "PLANTED-file-access-key-4711";
     let manifest = write(
@@ -385,9 +390,7 @@ fn unreachable_api_server_is_an_error_naming_it_well_within_the_deadline() {
     let kubeconfig = write(
         &d,
         "kubeconfig",
-        &format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
-        ),
+        &kubeconfig_for(&format!("http://127.0.0.1:{port}"), ""),
     );
     let manifest = write(&d, "milvus.yaml", &milvus("demo", "127.0.0.1:1", "b"));
     let started = Instant::now();
@@ -417,9 +420,7 @@ fn silent_api_server_is_given_up_on_after_the_deadline() {
     let kubeconfig = write(
         &d,
         "kubeconfig",
-        &format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
-        ),
+        &kubeconfig_for(&format!("http://127.0.0.1:{port}"), ""),
     );
     let manifest = write(&d, "milvus.yaml", &milvus("demo", "127.0.0.1:1", "b"));
     let started = Instant::now();
@@ -576,11 +577,7 @@ fn https_kubeconfig_with_its_ca_reads_the_secret_over_tls() {
     let server = tls_front(&cluster.rt, cluster.http.addr(), &cert, &key);
     let d = dir("tls");
     let manifest = write(&d, "milvus.yaml", &milvus("demo", "127.0.0.1:1", "b"));
-    let kubeconfig = |ca_line: &str| {
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{ca_line}users:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
-        )
-    };
+    let kubeconfig = |ca_line: &str| kubeconfig_for(&server, ca_line);
 
     let with_ca = write(
         &d,
