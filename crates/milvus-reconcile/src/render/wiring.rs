@@ -474,7 +474,7 @@ impl DependencyWiring {
                 .find(workload)
                 .or_else(|| candidates.first())
                 .map_or_else(
-                    || fallback.clone(),
+                    || fallback,
                     |v| {
                         format!(
                             "{}/{}",
