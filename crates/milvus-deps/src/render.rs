@@ -33,6 +33,28 @@ pub(crate) fn decode_values<T: DeserializeOwned + Default>(values: Option<&Value
     })
 }
 
+/// Checks a member count from `values` (at field path `path`) against the range a native
+/// provider can run; `why` says where the bound comes from. Absent counts are not checked
+/// (the provider's default applies).
+pub(crate) fn check_count(
+    count: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+    path: &str,
+    why: &str,
+) -> Result<()> {
+    match count {
+        Some(n) if !range.contains(&n) => Err(Error::InvalidValues {
+            path: path.to_owned(),
+            message: format!(
+                "must be between {} and {}, not {n} ({why})",
+                range.start(),
+                range.end()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// `inCluster` settings with their defaults: values, policy, PVC deletion.
 pub(crate) struct InCluster<'a> {
     pub values: Option<&'a Values>,

@@ -278,11 +278,21 @@ pub fn minio_secret_name(instance: &str) -> String {
     dependency_release_name(instance, InClusterDependency::Minio)
 }
 
+/// The most members an in-cluster etcd may have.
+///
+/// etcd has no hard limit, but its FAQ advises at most seven members (every write waits for a
+/// majority); nine leaves headroom for a deliberate choice. Defaulting generates endpoints only
+/// up to this count, and the native etcd provider rejects a larger `replicaCount` with a finding
+/// at its field path, so a typo such as `30000` never renders thirty thousand members.
+pub const MAX_IN_CLUSTER_ETCD_MEMBERS: usize = 9;
+
 /// The client endpoints of an in-cluster etcd with `replicas` members (rule D29):
 /// `<instance>-etcd-<i>.<instance>-etcd-headless.<namespace>:2379`.
+///
+/// At most [`MAX_IN_CLUSTER_ETCD_MEMBERS`] endpoints are returned, whatever `replicas` says.
 #[must_use]
 pub fn in_cluster_etcd_endpoints(instance: &str, namespace: &str, replicas: usize) -> Vec<String> {
-    (0..replicas)
+    (0..replicas.min(MAX_IN_CLUSTER_ETCD_MEMBERS))
         .map(|i| format!("{instance}-etcd-{i}.{instance}-etcd-headless.{namespace}:2379"))
         .collect()
 }

@@ -457,6 +457,36 @@ fn d29_etcd_endpoints_from_members() {
 }
 
 #[test]
+fn d29_no_endpoints_for_an_implausible_member_count() {
+    // Documented difference: the operator would write one endpoint per member. Found by the
+    // property test `mutated_samples_never_panic` (a count near u64::MAX overflowed the Vec).
+    for count in [
+        json!(0),
+        json!(-3),
+        json!(10),
+        json!(30_000),
+        json!(i64::MAX),
+        json!(u64::MAX),
+        json!(1e300),
+    ] {
+        let spec = json!({"dependencies": {"etcd": {"inCluster": {"values": {"replicaCount": count}}}}});
+        let e = eff(&milvus(spec));
+        assert_eq!(
+            at(&e, "/spec/dependencies/etcd/endpoints"),
+            &json!([]),
+            "replicaCount {count}"
+        );
+    }
+    let spec = json!({"dependencies": {"etcd": {"inCluster": {"values": {"replicaCount": 9}}}}});
+    assert_eq!(
+        at(&eff(&milvus(spec)), "/spec/dependencies/etcd/endpoints")
+            .as_array()
+            .map(Vec::len),
+        Some(9)
+    );
+}
+
+#[test]
 fn d30_chart_values_are_not_merged_into_the_spec() {
     // Documented difference: the operator merges the chart's default values here; we keep only
     // the user's values (plus the keys rules D28 and D37 set).

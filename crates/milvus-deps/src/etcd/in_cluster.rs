@@ -38,6 +38,7 @@ use k8s_openapi::{
 use milvus_spec::{
     names::{self, InClusterDependency},
     v1beta1::{DeletionPolicy, Milvus, MilvusMode},
+    values::Values,
 };
 use serde::Deserialize;
 
@@ -155,7 +156,8 @@ impl EtcdValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type.
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or `replicaCount` is
+    /// outside 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`].
     pub fn of(m: &Milvus) -> Result<Self> {
         let ic = m
             .spec
@@ -163,7 +165,19 @@ impl EtcdValues {
             .as_ref()
             .and_then(|d| d.etcd.as_ref())
             .and_then(|e| e.in_cluster.as_ref());
-        decode_values(ic.and_then(|i| i.values.as_ref()), VALUES_PATH)
+        Self::decode(ic.and_then(|i| i.values.as_ref()))
+    }
+
+    fn decode(values: Option<&Values>) -> Result<Self> {
+        let decoded: Self = decode_values(values, VALUES_PATH)?;
+        let max = i64::try_from(names::MAX_IN_CLUSTER_ETCD_MEMBERS).unwrap_or(i64::MAX);
+        render::check_count(
+            decoded.replica_count,
+            1..=max,
+            &format!("{VALUES_PATH}.replicaCount"),
+            "etcd advises at most seven members; use 1 for standalone, 3 or 5 for a cluster",
+        )?;
+        Ok(decoded)
     }
 
     fn members(&self, m: &Milvus) -> i32 {
@@ -208,7 +222,7 @@ impl DependencyProvider for InClusterEtcd {
                 .and_then(|e| e.in_cluster.as_ref()),
             DeletionPolicy::Retain,
         );
-        let values: EtcdValues = decode_values(ic.values, VALUES_PATH)?;
+        let values = EtcdValues::decode(ic.values)?;
         let members = values.members(m);
         let mut endpoints = super::endpoints(ctx);
         if endpoints.is_empty() {

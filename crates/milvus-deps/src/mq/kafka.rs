@@ -45,6 +45,7 @@ use k8s_openapi::{
 use milvus_spec::{
     names::{self, InClusterDependency},
     v1beta1::{DeletionPolicy, Milvus, MilvusMode, MsgStreamType},
+    values::Values,
 };
 use serde::Deserialize;
 
@@ -87,6 +88,9 @@ pub const KNOWN_VALUES: &[&str] = &[
     "affinity",
 ];
 
+/// The most nodes the native Kafka runs (each one is also a KRaft controller voter).
+pub(crate) const MAX_NODES: i64 = 9;
+
 /// Typed `inCluster.values` of the native Kafka (see [`KNOWN_VALUES`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -118,7 +122,8 @@ impl KafkaValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type.
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or `replicaCount` is
+    /// outside 1 to 9 (`MAX_NODES`).
     pub fn of(m: &Milvus) -> Result<Self> {
         let ic = m
             .spec
@@ -126,7 +131,18 @@ impl KafkaValues {
             .as_ref()
             .and_then(|d| d.kafka.as_ref())
             .and_then(|e| e.in_cluster.as_ref());
-        decode_values(ic.and_then(|i| i.values.as_ref()), VALUES_PATH)
+        Self::decode(ic.and_then(|i| i.values.as_ref()))
+    }
+
+    fn decode(values: Option<&Values>) -> Result<Self> {
+        let decoded: Self = decode_values(values, VALUES_PATH)?;
+        render::check_count(
+            decoded.replica_count,
+            1..=MAX_NODES,
+            &format!("{VALUES_PATH}.replicaCount"),
+            "every node is a KRaft controller voter; for a bigger Kafka run it yourself, e.g. with Strimzi, and use it as an external Kafka",
+        )?;
+        Ok(decoded)
     }
 
     /// Node count.
@@ -320,7 +336,7 @@ impl DependencyProvider for InClusterKafka {
         let release = names::dependency_release_name(instance, InClusterDependency::Kafka);
         let kafka = ctx.dependencies().kafka.clone().unwrap_or_default();
         let ic = InCluster::of(kafka.in_cluster.as_ref(), DeletionPolicy::Retain);
-        let values: KafkaValues = decode_values(ic.values, VALUES_PATH)?;
+        let values = KafkaValues::decode(ic.values)?;
         let mut broker_list = brokers(ctx);
         if broker_list.is_empty() {
             broker_list = vec![names::in_cluster_kafka_broker(instance, ns)];

@@ -38,6 +38,7 @@ use k8s_openapi::{
 use milvus_spec::{
     names::{self, InClusterDependency},
     v1beta1::{DeletionPolicy, Milvus},
+    values::Values,
 };
 use serde::Deserialize;
 
@@ -77,6 +78,9 @@ pub const KNOWN_VALUES: &[&str] = &[
     "affinity",
 ];
 
+/// The most pods a distributed native MinIO runs (one server pool, one drive per pod).
+pub(crate) const MAX_DISTRIBUTED_PODS: i64 = 32;
+
 /// Typed `inCluster.values` of the native MinIO (see [`KNOWN_VALUES`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -106,7 +110,8 @@ impl MinioValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type.
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or a distributed layout
+    /// asks for more than 32 pods (`MAX_DISTRIBUTED_PODS`).
     pub fn of(m: &Milvus) -> Result<Self> {
         let ic = m
             .spec
@@ -114,7 +119,20 @@ impl MinioValues {
             .as_ref()
             .and_then(|d| d.storage.as_ref())
             .and_then(|e| e.in_cluster.as_ref());
-        decode_values(ic.and_then(|i| i.values.as_ref()), VALUES_PATH)
+        Self::decode(ic.and_then(|i| i.values.as_ref()))
+    }
+
+    fn decode(values: Option<&Values>) -> Result<Self> {
+        let decoded: Self = decode_values(values, VALUES_PATH)?;
+        if decoded.distributed() {
+            render::check_count(
+                decoded.replicas,
+                1..=MAX_DISTRIBUTED_PODS,
+                &format!("{VALUES_PATH}.replicas"),
+                "the native MinIO renders one server pool with one drive per pod",
+            )?;
+        }
+        Ok(decoded)
     }
 
     /// Whether the layout is distributed.
@@ -162,7 +180,7 @@ impl DependencyProvider for InClusterMinio {
         let secret_name = names::minio_secret_name(instance);
         let storage = ctx.dependencies().storage.clone().unwrap_or_default();
         let ic = InCluster::of(storage.in_cluster.as_ref(), DeletionPolicy::Retain);
-        let values: MinioValues = decode_values(ic.values, VALUES_PATH)?;
+        let values = MinioValues::decode(ic.values)?;
         let endpoint = storage
             .endpoint
             .clone()

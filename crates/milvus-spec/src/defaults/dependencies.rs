@@ -46,7 +46,9 @@ fn in_cluster_with_values(ic: &mut Option<InClusterConfig>) -> &mut InClusterCon
 /// - D27 an empty chart version is the pinned one, else `etcd-v8` the first time (later it is
 ///   left empty for the controller to read from the installed release);
 /// - D28 `values.replicaCount` that is not a number becomes 1 (standalone) or 3 (cluster);
-/// - D29 without endpoints, one per member: `<name>-etcd-<i>.<name>-etcd-headless.<ns>:2379`;
+/// - D29 without endpoints, one per member: `<name>-etcd-<i>.<name>-etcd-headless.<ns>:2379`
+///   (for 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`] members; none otherwise, see the module
+///   docs);
 /// - D30 (chart-values merge: not reproduced);
 /// - D31 an empty deletion policy is `Retain`;
 /// - D32 endpoints are an empty list rather than absent.
@@ -83,11 +85,13 @@ pub(crate) fn d26_to_d32_etcd(
     };
     // D31
     ic.deletion_policy.get_or_insert(DeletionPolicy::Retain);
-    // D29, D32
+    // D29, D32. Unlike the operator, no endpoints for a member count beyond
+    // `MAX_IN_CLUSTER_ETCD_MEMBERS`: the etcd provider rejects that count at its field path,
+    // and a typo must not make defaulting allocate one endpoint per "member".
     let endpoints = etcd.endpoints.get_or_insert_default();
-    if endpoints.is_empty() && members > 0 {
-        *endpoints =
-            names::in_cluster_etcd_endpoints(instance, namespace, usize::try_from(members).unwrap_or(0));
+    let members = usize::try_from(members).unwrap_or(0);
+    if endpoints.is_empty() && (1..=names::MAX_IN_CLUSTER_ETCD_MEMBERS).contains(&members) {
+        *endpoints = names::in_cluster_etcd_endpoints(instance, namespace, members);
     }
 }
 

@@ -40,6 +40,10 @@
 //!   providers (`milvus-deps`), which type the keys they honour. The
 //!   `milvus.io/dependency-values-merged` annotation (D39) is still set, so the effective
 //!   metadata matches the operator's.
+//! - Etcd endpoints (D29): the operator writes one endpoint per `replicaCount` member, however
+//!   many. We write them only for 1 to [`crate::names::MAX_IN_CLUSTER_ETCD_MEMBERS`] members and
+//!   leave the list empty beyond that; the etcd provider then rejects the count at its field
+//!   path. A mistyped `30000` is a clear error, not thirty thousand endpoints in memory.
 //! - Nothing is written back: the effective spec lives in memory and in printed plans.
 
 use crate::v1beta1::{Milvus, MilvusUpgrade, PinnedDecisions};
