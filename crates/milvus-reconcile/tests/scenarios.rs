@@ -60,6 +60,22 @@ fn fresh_install_waits_for_dependencies_and_config_before_components() {
 }
 
 #[test]
+fn config_map_reason_says_how_the_version_reads_user_yaml() {
+    let reason = |image: &str| {
+        let (_, p) = common::plan_against(&cluster(image), &Observed::new(), &PlanOptions::default());
+        step(&p, "create:ConfigMap/my-release").reason.clone()
+    };
+    assert_eq!(
+        reason("milvusdb/milvus:v2.5.16"),
+        "user.yaml for every component (mounted at /milvus/configs/user.yaml)"
+    );
+    assert_eq!(
+        reason("milvusdb/milvus:v2.3.5"),
+        "user.yaml for every component (Milvus before 2.4 does not read user.yaml: /milvus/tools/run.sh merges it into milvus.yaml when a pod starts)"
+    );
+}
+
+#[test]
 fn scale_only_touches_that_component_with_no_gate() {
     let old = cluster("milvusdb/milvus:v2.6.11");
     let new = common::with(

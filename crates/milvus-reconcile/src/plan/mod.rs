@@ -60,7 +60,11 @@ use serde_json::Value;
 
 use crate::{
     Result,
-    render::{DesiredObject, Rendered, Target, pvc},
+    render::{
+        DesiredObject, Rendered, Target,
+        deployment::{self, ConfigDelivery},
+        pvc,
+    },
 };
 
 pub mod diff;
@@ -491,9 +495,16 @@ pub fn plan(
     }) {
         let Some(action) = d.action else { continue };
         let reason = match (action, d.object.kind.as_str()) {
-            (Action::Create, "ConfigMap") => {
-                "user.yaml for every component (mounted at /milvus/configs/user.yaml)".to_owned()
-            }
+            (Action::Create, "ConfigMap") => match ConfigDelivery::of(&comps.global) {
+                ConfigDelivery::Mounted => format!(
+                    "user.yaml for every component (mounted at {})",
+                    deployment::USER_YAML_PATH
+                ),
+                ConfigDelivery::MergedAtStart => format!(
+                    "user.yaml for every component (Milvus before 2.4 does not read user.yaml: {} merges it into milvus.yaml when a pod starts)",
+                    deployment::RUN_SH
+                ),
+            },
             (Action::Create, _) => "data volume of the built-in message stream".to_owned(),
             _ => format!("content changes: {}", summarize(&d.changes)),
         };
