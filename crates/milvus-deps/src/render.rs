@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::{api::rbac::v1::PolicyRule, apimachinery::pkg::apis::meta::v1::ObjectMeta};
 use milvus_spec::{
     names,
-    v1beta1::{DeletionPolicy, InClusterConfig},
+    v1beta1::{DeletionPolicy, InClusterConfig, Milvus, MilvusDependencies},
     values::Values,
 };
 use serde::de::DeserializeOwned;
@@ -31,6 +31,18 @@ pub(crate) fn decode_values<T: DeserializeOwned + Default>(values: Option<&Value
             message: redact_quoted(&e.inner().to_string()),
         }
     })
+}
+
+/// The `inCluster.values` of the dependency of `m` that `dependency` picks, if any.
+pub(crate) fn in_cluster_values<'a>(
+    m: &'a Milvus,
+    dependency: impl FnOnce(&'a MilvusDependencies) -> Option<&'a InClusterConfig>,
+) -> Option<&'a Values> {
+    m.spec
+        .dependencies
+        .as_ref()
+        .and_then(dependency)
+        .and_then(|ic| ic.values.as_ref())
 }
 
 /// Checks a member count from `values` (at field path `path`) against the range a native

@@ -159,13 +159,9 @@ impl EtcdValues {
     /// [`crate::Error::InvalidValues`] when a key has the wrong type, or `replicaCount` is
     /// outside 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`].
     pub fn of(m: &Milvus) -> Result<Self> {
-        let ic = m
-            .spec
-            .dependencies
-            .as_ref()
-            .and_then(|d| d.etcd.as_ref())
-            .and_then(|e| e.in_cluster.as_ref());
-        Self::decode(ic.and_then(|i| i.values.as_ref()))
+        Self::decode(render::in_cluster_values(m, |d| {
+            d.etcd.as_ref()?.in_cluster.as_ref()
+        }))
     }
 
     fn decode(values: Option<&Values>) -> Result<Self> {

@@ -113,13 +113,9 @@ impl MinioValues {
     /// [`crate::Error::InvalidValues`] when a key has the wrong type, or a distributed layout
     /// asks for more than 32 pods (`MAX_DISTRIBUTED_PODS`).
     pub fn of(m: &Milvus) -> Result<Self> {
-        let ic = m
-            .spec
-            .dependencies
-            .as_ref()
-            .and_then(|d| d.storage.as_ref())
-            .and_then(|e| e.in_cluster.as_ref());
-        Self::decode(ic.and_then(|i| i.values.as_ref()))
+        Self::decode(render::in_cluster_values(m, |d| {
+            d.storage.as_ref()?.in_cluster.as_ref()
+        }))
     }
 
     fn decode(values: Option<&Values>) -> Result<Self> {
