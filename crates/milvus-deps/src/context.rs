@@ -259,8 +259,33 @@ impl Observed {
             what: what.clone(),
             source,
         })?;
+        self.insert_json_as(value, what)
+    }
+
+    /// Adds an object given as JSON, as `kubectl get -o json` prints one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] when it is not a Kubernetes object (no `kind`, a `metadata` of
+    /// the wrong shape, ...).
+    pub fn insert_json(&mut self, object: serde_json::Value) -> Result<()> {
+        let what = format!(
+            "{}/{}",
+            object
+                .get("kind")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("?"),
+            object
+                .pointer("/metadata/name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+        );
+        self.insert_json_as(object, what)
+    }
+
+    fn insert_json_as(&mut self, object: serde_json::Value, what: String) -> Result<()> {
         let dynamic: DynamicObject =
-            serde_json::from_value(value).map_err(|source| Error::Serialize { what, source })?;
+            serde_json::from_value(object).map_err(|source| Error::Serialize { what, source })?;
         self.insert(dynamic);
         Ok(())
     }

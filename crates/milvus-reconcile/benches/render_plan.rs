@@ -1,15 +1,19 @@
 //! Benchmarks of rendering and planning.
 //!
-//! - `render_plan/cluster_default`: render + plan of the default cluster against an empty
-//!   cluster;
-//! - `render_plan/upgrade_2_5_to_2_6`: render + plan of the move of a converged 2.5.16 cluster
-//!   into 2.6;
-//! - `render_plan/1000_instances`: render + plan of 1,000 distinct instances in one process.
+//! Each iteration does what `milvusctl plan` does for one instance: defaulting, dependency
+//! resolution by the built-in providers, rendering, planning and the JSON output.
+//!
+//! - `render_plan/cluster_default`: the default cluster against an empty cluster (its
+//!   in-cluster etcd, MinIO and Pulsar are rendered and planned too);
+//! - `render_plan/upgrade_2_5_to_2_6`: the move of a converged 2.5.16 cluster into 2.6;
+//! - `render_plan/1000_instances`: 1,000 distinct instances in one process;
+//! - `render_plan/part_*`: the steps of `cluster_default` one by one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::hint::black_box;
+use std::{hint::black_box, sync::Arc};
 
 use criterion::{Criterion, criterion_main};
+use milvus_deps::{FixedCredentials, ProviderContext, Registry};
 use milvus_reconcile::{
     plan::{self, Observed, PlanOptions, output},
     render::{self, DependencyWiring},
@@ -26,12 +30,20 @@ fn milvus(name: &str, image: &str) -> Milvus {
     .unwrap()
 }
 
+/// The built-in providers' wiring, as `milvusctl` resolves it (their futures do no I/O).
+fn wiring(e: &Milvus, observed: &Observed) -> DependencyWiring {
+    let ctx = ProviderContext::new(e.clone())
+        .with_observed(observed.for_providers(e.metadata.namespace.as_deref().unwrap_or("default")))
+        .with_credentials(Arc::new(FixedCredentials("bench".into())));
+    DependencyWiring::from_resolved(&futures::executor::block_on(Registry::builtin().resolve(&ctx)).unwrap())
+}
+
 // Not inlined, so a profiler can isolate one iteration:
 // `valgrind --tool=callgrind --toggle-collect=render_plan::render_plan <bench binary> cluster_default`.
 #[inline(never)]
 fn render_plan(m: &Milvus, observed: &Observed) -> String {
     let e = defaults::milvus(m, None).milvus;
-    let r = render::render(&e, &DependencyWiring::from_spec(&e), &observed.secret_contents()).unwrap();
+    let r = render::render(&e, &wiring(&e, observed), &observed.secret_contents()).unwrap();
     let p = plan::plan(&e, &r, observed, &PlanOptions::default()).unwrap();
     output::json(&p)
 }
@@ -46,7 +58,10 @@ fn benches(c: &mut Criterion) {
 
     // The parts of `cluster_default`, to see where the time goes.
     let effective = defaults::milvus(&fresh, None).milvus;
-    let wiring = DependencyWiring::from_spec(&effective);
+    let wiring = wiring(&effective, &empty);
+    g.bench_function("part_resolve", |b| {
+        b.iter(|| black_box(self::wiring(&effective, &empty)))
+    });
     let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
     let p = plan::plan(&effective, &rendered, &empty, &PlanOptions::default()).unwrap();
     g.bench_function("part_defaults", |b| {
@@ -76,7 +91,7 @@ fn benches(c: &mut Criterion) {
     let old = milvus("my-release", "milvusdb/milvus:v2.5.16");
     let old_e = defaults::milvus(&old, None).milvus;
     let converged = Observed::rolled_out(
-        &render::render(&old_e, &DependencyWiring::from_spec(&old_e), &Default::default()).unwrap(),
+        &render::render(&old_e, &self::wiring(&old_e, &empty), &Default::default()).unwrap(),
     );
     g.bench_function("upgrade_2_5_to_2_6", |b| {
         b.iter(|| black_box(render_plan(&fresh, &converged)))

@@ -16,7 +16,11 @@
 //!     "spec": {"mode": "cluster"}
 //! })).unwrap();
 //! let effective = defaults::milvus(&m, None).milvus;
-//! let rendered = render::render(&effective, &render::DependencyWiring::from_spec(&effective), &Default::default()).unwrap();
+//! // What the dependencies (here the in-cluster etcd, MinIO and Pulsar) contribute.
+//! let ctx = milvus_deps::ProviderContext::new(effective.clone());
+//! let resolved = futures::executor::block_on(milvus_deps::Registry::builtin().resolve(&ctx)).unwrap();
+//! let wiring = render::DependencyWiring::from_resolved(&resolved);
+//! let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
 //! let plan = plan::plan(&effective, &rendered, &plan::Observed::default(), &plan::PlanOptions::default()).unwrap();
 //! assert!(plan.steps.iter().any(|s| s.object == "Deployment/demo-milvus-mixcoord"));
 //! ```

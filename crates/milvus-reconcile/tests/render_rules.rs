@@ -283,7 +283,7 @@ fn a_sidecar_that_does_not_decode_is_an_error_with_context() {
         json!({"spec": {"components": {"dataNode": {"sidecars": [{"name": 5}]}}}}),
     );
     let e = common::effective(&m);
-    let err = render::render(&e, &render::DependencyWiring::from_spec(&e), &Default::default()).unwrap_err();
+    let err = render::render(&e, &common::wiring(&e), &Default::default()).unwrap_err();
     assert!(
         matches!(&err, Error::Decode { component, .. } if component == "datanode"),
         "{err}"

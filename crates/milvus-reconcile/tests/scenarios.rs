@@ -49,7 +49,15 @@ fn fresh_install_waits_for_dependencies_and_config_before_components() {
                 "{d} should wait for {dep}"
             );
         }
-        assert_eq!(s.wave, 1, "a fresh install creates every component at once");
+        // Wave 0 creates the dependencies' objects, wave 1 waits for them to be ready.
+        assert_eq!(s.wave, 2, "a fresh install creates every component at once");
+    }
+    for (wait, object) in [
+        ("wait:etcd", "create:StatefulSet/my-release-etcd"),
+        ("wait:storage", "create:StatefulSet/my-release-minio"),
+        ("wait:msgstream", "create:HelmRelease/my-release-pulsar"),
+    ] {
+        assert!(step(&p, wait).depends_on.contains(&object.to_owned()), "{wait}");
     }
     let svc = step(&p, "create:Service/my-release-milvus");
     assert!(
@@ -283,7 +291,9 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
     assert!(deletes.contains(&"Deployment/my-release-milvus-proxy".to_owned()));
     assert!(deletes.contains(&"Service/my-release-milvus".to_owned()));
     assert!(
-        !deletes.iter().any(|d| d.starts_with("HelmRelease/")),
+        !p.steps
+            .iter()
+            .any(|s| ["etcd", "storage", "msgstream"].contains(&s.target.as_str())),
         "Retain is the default"
     );
     assert!(p.warnings.iter().any(|w| w.contains("etcd is kept")));
@@ -295,18 +305,33 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
             "storage": {"inCluster": {"deletionPolicy": "Delete"}}}}}),
     );
     let (_, p) = common::plan_against(&delete_all, &common::rolled_out(&delete_all), &delete);
-    let etcd = step(&p, "delete:HelmRelease/my-release-etcd");
+    // The native etcd goes, workload first, once no Milvus pod is left, and with pvcDeletion
+    // its members' PVCs after it.
+    let etcd = step(&p, "delete:StatefulSet/my-release-etcd");
     assert!(etcd.depends_on.contains(&"wait:pods-gone".to_owned()));
     assert!(wave(&p, "wait:pods-gone") > wave(&p, "delete:Deployment/my-release-milvus-proxy"));
+    for i in 0..3 {
+        let pvc = format!("delete:PersistentVolumeClaim/data-my-release-etcd-{i}");
+        assert!(
+            wave(&p, &pvc) > wave(&p, "delete:StatefulSet/my-release-etcd"),
+            "{pvc}"
+        );
+    }
+    // MinIO goes too, but without pvcDeletion its data stays, and the plan says so.
+    assert!(p.step("delete:StatefulSet/my-release-minio").is_some());
+    let deletes = common::ids(&p, Action::Delete);
     assert!(
-        p.step("delete:PersistentVolumeClaim/*@HelmRelease/my-release-etcd")
-            .is_some()
+        !deletes
+            .iter()
+            .any(|d| d.starts_with("PersistentVolumeClaim/") && d.contains("minio")),
+        "{deletes:?}"
     );
-    assert!(p.step("delete:HelmRelease/my-release-minio").is_some());
     assert!(
         p.warnings
             .iter()
-            .any(|w| w.contains("PVCs of HelmRelease/my-release-minio are kept"))
+            .any(|w| w == "the PVCs of StatefulSet/my-release-minio are kept (pvcDeletion is not true)"),
+        "{:?}",
+        p.warnings
     );
     assert!(p.warnings.iter().any(|w| w.contains("msgstream is kept")));
 }
@@ -340,6 +365,74 @@ fn no_change_is_an_empty_plan() {
             milvus_reconcile::plan::output::text(&p)
         );
     }
+}
+
+#[test]
+fn the_created_minio_secret_read_back_restarts_no_pod() {
+    // The provider renders the MinIO credentials with `stringData`; the API server stores and
+    // returns them as base64 `data`. The pods' Secret checksum must be the same either way, or
+    // every fresh install would roll all components once the Secret exists.
+    let m = common::milvus("cluster-default.yaml");
+    let docs: Vec<Value> = common::rolled_out(&m)
+        .iter()
+        .map(|(kind, _, v)| {
+            let mut v = v.clone();
+            if kind == "Secret"
+                && let Some(plain) = v.as_object_mut().and_then(|o| o.remove("stringData"))
+            {
+                let data: serde_json::Map<String, Value> = plain
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, x)| (k.clone(), json!(base64_of(x.as_str().unwrap()))))
+                    .collect();
+                v["data"] = Value::Object(data);
+            }
+            v
+        })
+        .collect();
+    let observed = Observed::from_documents(&docs).unwrap();
+    let secret = observed.get("Secret", "my-release-minio").unwrap();
+    assert!(secret.get("stringData").is_none() && secret.get("data").is_some());
+    let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
+    assert!(p.steps.is_empty(), "{}", milvus_reconcile::plan::output::text(&p));
+
+    // A rotation (new content) still rolls every component that reads the Secret.
+    let rotated: Vec<Value> = docs
+        .into_iter()
+        .map(|mut v| {
+            if v["kind"] == "Secret" {
+                v["data"]["secretkey"] = json!(base64_of("rotated"));
+            }
+            v
+        })
+        .collect();
+    let (_, p) = common::plan_against(
+        &m,
+        &Observed::from_documents(&rotated).unwrap(),
+        &PlanOptions::default(),
+    );
+    let updates = common::ids(&p, Action::Update);
+    assert_eq!(
+        updates,
+        [
+            "Deployment/my-release-milvus-mixcoord",
+            "Deployment/my-release-milvus-standalone",
+            "Deployment/my-release-milvus-streamingnode",
+            "Deployment/my-release-milvus-querynode-0",
+            "Deployment/my-release-milvus-datanode",
+            "Deployment/my-release-milvus-proxy",
+        ],
+        "{}",
+        milvus_reconcile::plan::output::text(&p)
+    );
+    assert!(step(&p, "update:Deployment/my-release-milvus-proxy").restarts_pods);
+}
+
+/// Standard base64, as the API server writes Secret data.
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 #[test]

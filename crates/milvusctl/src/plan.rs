@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use kube::core::DynamicObject;
 use milvus_deps::{CredentialSource, FixedCredentials, ProviderContext, RandomCredentials, Registry};
 use milvus_reconcile::{
     plan::{self, Observed, PlanOptions, Upgrade26Order, output::Format},
@@ -67,25 +66,6 @@ fn read_milvuses(output: &mut Output<'_>, file: &str) -> Result<Vec<(Document, M
 /// always prints the same bytes (a controller draws random values when it creates the Secret).
 const CREDENTIAL_PLACEHOLDER: &str = "generated-at-creation";
 
-/// The dependency providers' view of the cluster: the observed objects in the instance's
-/// namespace.
-fn provider_observed(observed: &Observed, namespace: &str) -> milvus_deps::Observed {
-    let mut out = milvus_deps::Observed::new();
-    for (_, _, value) in observed.iter() {
-        let ns = value
-            .pointer("/metadata/namespace")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("default");
-        if ns != namespace {
-            continue;
-        }
-        if let Ok(object) = serde_json::from_value::<DynamicObject>(value.clone()) {
-            out.insert(object);
-        }
-    }
-    out
-}
-
 /// Defaults, resolves the dependencies with the built-in providers and renders one `Milvus`.
 fn render_effective(
     output: &mut Output<'_>,
@@ -101,7 +81,7 @@ fn render_effective(
         .clone()
         .unwrap_or_else(|| "default".to_owned());
     let ctx = ProviderContext::new(effective.clone())
-        .with_observed(provider_observed(observed, &namespace))
+        .with_observed(observed.for_providers(&namespace))
         .with_credentials(credentials);
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(r) => r,

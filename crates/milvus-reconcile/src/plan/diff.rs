@@ -18,6 +18,11 @@
 //! operator upgrade never restarts Milvus. [`deployment_changes`] does the same: when the pod
 //! templates differ only in that plumbing (including the operator's `run.sh` wrapper and, while
 //! the ConfigMap is unchanged, `checksum/config`), the template counts as unchanged.
+//!
+//! Our per-Secret checksums (`secret-checksum.milvus.io/<secret>`, see
+//! [`crate::render::hash`]) are plumbing too while the template in the cluster has none for
+//! that Secret: adopting the operator's pods does not restart them just to add one. Once a
+//! checksum is there, a different value is a rotation and rolls the pods.
 
 use std::{fmt::Write, ops::ControlFlow, sync::LazyLock};
 
@@ -25,8 +30,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{REPLICAS, at};
-use crate::render::deployment::{
-    CONFIG_VOLUME, default_liveness_probe, default_readiness_probe, default_startup_probe,
+use crate::render::{
+    deployment::{CONFIG_VOLUME, default_liveness_probe, default_readiness_probe, default_startup_probe},
+    hash::SECRET_CHECKSUM_PREFIX,
 };
 
 /// One changed field.
@@ -166,6 +172,9 @@ struct Plumbing<'a> {
     probes: &'a [&'a str],
     /// `checksum/config` (while the ConfigMap is unchanged).
     checksum: bool,
+    /// The pod annotations in the cluster: a Secret checksum they lack is ours to add, not a
+    /// change (a rotation changes one that is there).
+    observed_annotations: Option<&'a Map<String, Value>>,
 }
 
 /// How the walk reads the two objects: as if they had been rewritten by these rules, without
@@ -189,7 +198,11 @@ impl Rules<'_> {
         };
         match spot {
             Spot::PodLabels => key == milvus_spec::names::SERVICE_LABEL,
-            Spot::PodAnnotations => p.checksum && key == milvus_spec::names::CONFIG_CHECKSUM_ANNOTATION,
+            Spot::PodAnnotations => {
+                (p.checksum && key == milvus_spec::names::CONFIG_CHECKSUM_ANNOTATION)
+                    || (key.starts_with(SECRET_CHECKSUM_PREFIX)
+                        && !p.observed_annotations.is_some_and(|a| a.contains_key(key)))
+            }
             Spot::PodSpec => key == "terminationGracePeriodSeconds",
             Spot::Container { first: true } => key == "lifecycle" || p.probes.contains(&key),
             _ => false,
@@ -525,6 +538,7 @@ pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: b
         plumbing: Some(Plumbing {
             probes: &strip,
             checksum: config_unchanged,
+            observed_annotations: at(ot, &["metadata", "annotations"]).and_then(Value::as_object),
         }),
         ..owned
     };

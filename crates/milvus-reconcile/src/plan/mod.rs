@@ -925,6 +925,12 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
                 b.edge(&previous, &id)?;
                 previous = id;
             }
+            if !dep.delete_pvcs {
+                b.warnings.push(format!(
+                    "the PVCs of {} are kept (pvcDeletion is not true)",
+                    dep.object
+                ));
+            }
             continue;
         }
         let id = b.add(new_step(

@@ -156,26 +156,34 @@ impl Observed {
         self.objects.is_empty()
     }
 
-    /// The content of every observed Secret (`data` and `stringData`), for the per-Secret
-    /// hashes of [`crate::render::hash`].
+    /// The objects in `namespace` (an object without a namespace counts as in `default`) as
+    /// the dependency providers of `milvus-deps` see them: Secrets without their values.
+    /// An object that is not a readable Kubernetes object is left out.
+    #[must_use]
+    pub fn for_providers(&self, namespace: &str) -> milvus_deps::Observed {
+        let mut out = milvus_deps::Observed::new();
+        for (_, _, value) in self.iter() {
+            let ns = value
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            if ns == namespace {
+                // Unreadable objects are skipped, as documented.
+                let _ = out.insert_json(value.clone());
+            }
+        }
+        out
+    }
+
+    /// The content of every observed Secret (see [`crate::render::hash::secret_content`]),
+    /// for the per-Secret hashes of [`crate::render::hash`].
     #[must_use]
     pub fn secret_contents(&self) -> BTreeMap<String, BTreeMap<String, String>> {
         self.objects
             .get("Secret")
             .into_iter()
             .flatten()
-            .map(|(name, v)| {
-                let mut data = BTreeMap::new();
-                for field in ["data", "stringData"] {
-                    for (k, val) in v.get(field).and_then(Value::as_object).into_iter().flatten() {
-                        data.insert(
-                            format!("{field}/{k}"),
-                            val.as_str().unwrap_or_default().to_owned(),
-                        );
-                    }
-                }
-                (name.to_owned(), data)
-            })
+            .filter_map(|(name, v)| Some((name.to_owned(), crate::render::hash::secret_content(v)?)))
             .collect()
     }
 }

@@ -38,7 +38,33 @@ pub fn secret_annotation_key(secret: &str) -> String {
     format!("{SECRET_CHECKSUM_PREFIX}{head}-{}", &digest[..16])
 }
 
-/// Hash of a Secret's data (keys sorted, values as given, base64 or not).
+/// The content of a Secret object as the kubelet hands it to pods: `data` decoded from
+/// base64 (a value that is not base64 is taken as it is), then `stringData` on top (the API
+/// server folds `stringData` into `data` the same way). So a Secret rendered with `stringData`
+/// and the same Secret read back from the cluster, where it only has `data`, have the same
+/// content and the same hash. `None` when the object has neither field.
+#[must_use]
+pub fn secret_content(object: &serde_json::Value) -> Option<BTreeMap<String, String>> {
+    use serde_json::Value;
+    let data = object.get("data").and_then(Value::as_object);
+    let string_data = object.get("stringData").and_then(Value::as_object);
+    if data.is_none() && string_data.is_none() {
+        return None;
+    }
+    let mut content = BTreeMap::new();
+    for (k, v) in data.into_iter().flatten() {
+        let decoded = serde_json::from_value::<k8s_openapi::ByteString>(v.clone())
+            .map(|b| String::from_utf8_lossy(&b.0).into_owned())
+            .unwrap_or_else(|_| v.as_str().unwrap_or_default().to_owned());
+        content.insert(k.clone(), decoded);
+    }
+    for (k, v) in string_data.into_iter().flatten() {
+        content.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+    }
+    Some(content)
+}
+
+/// Hash of a Secret's content (keys sorted).
 #[must_use]
 pub fn secret_content_hash(data: &BTreeMap<String, String>) -> String {
     let mut hasher = Sha256::new();
@@ -75,6 +101,26 @@ mod tests {
         let key = secret_annotation_key(&"s".repeat(200));
         assert!(key.len() - SECRET_CHECKSUM_PREFIX.len() <= 63);
         assert_eq!(secret_annotation_key("minio"), "secret-checksum.milvus.io/minio");
+    }
+
+    #[test]
+    fn string_data_and_base64_data_are_the_same_content() {
+        let rendered = serde_json::json!({"kind": "Secret", "stringData": {"accesskey": "minio", "secretkey": "s3cr3t"}});
+        // What the API server returns for it.
+        let stored =
+            serde_json::json!({"kind": "Secret", "data": {"accesskey": "bWluaW8=", "secretkey": "czNjcjN0"}});
+        assert_eq!(secret_content(&rendered), secret_content(&stored));
+        assert_eq!(
+            secret_content(&stored),
+            Some(BTreeMap::from([
+                ("accesskey".to_owned(), "minio".to_owned()),
+                ("secretkey".to_owned(), "s3cr3t".to_owned())
+            ]))
+        );
+        // stringData wins over data, as the API server folds it in.
+        let both = serde_json::json!({"data": {"accesskey": "bWluaW8="}, "stringData": {"accesskey": "new"}});
+        assert_eq!(secret_content(&both).unwrap()["accesskey"], "new");
+        assert_eq!(secret_content(&serde_json::json!({"kind": "Secret"})), None);
     }
 
     #[test]

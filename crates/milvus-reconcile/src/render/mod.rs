@@ -215,9 +215,11 @@ impl Rendered {
 
 /// Renders every object of an effective `Milvus` (see [`milvus_spec::defaults::milvus`]).
 ///
-/// `wiring` is what the dependencies contribute; [`DependencyWiring::from_spec`] derives it
-/// from the spec alone. `secrets` maps a Secret's name to its `data` (as observed), so pods of
-/// components that read it carry a hash of its content; an absent Secret adds no hash.
+/// `wiring` is what the dependencies contribute: [`DependencyWiring::from_resolved`] takes it
+/// from the dependency providers' resolution. `secrets` maps a Secret's name to its content as observed (see
+/// [`Observed::secret_contents`](crate::plan::Observed::secret_contents)), so pods of components
+/// that read it carry a hash of its content. A Secret neither observed nor rendered by a
+/// provider adds no hash.
 ///
 /// ```
 /// use milvus_reconcile::render;
@@ -229,10 +231,13 @@ impl Rendered {
 ///     "spec": {"mode": "cluster"}
 /// })).unwrap();
 /// let effective = defaults::milvus(&m, None).milvus;
-/// let wiring = render::DependencyWiring::from_spec(&effective);
+/// let ctx = milvus_deps::ProviderContext::new(effective.clone());
+/// let resolved = futures::executor::block_on(milvus_deps::Registry::builtin().resolve(&ctx)).unwrap();
+/// let wiring = render::DependencyWiring::from_resolved(&resolved);
 /// let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
 /// assert!(rendered.get("Deployment", "demo-milvus-mixcoord").is_some());
 /// assert!(rendered.get("ConfigMap", "demo").is_some());
+/// assert!(rendered.get("StatefulSet", "demo-etcd").is_some());
 /// ```
 ///
 /// # Errors
@@ -293,7 +298,18 @@ pub fn render(
             &p,
         )?);
     }
-    let secret_hashes = hash::secret_hashes(&wiring.secrets, secrets);
+    // A Secret the providers create (the in-cluster MinIO credentials) and that is not there
+    // yet will hold what they rendered, so pods are hashed with that from the start and do not
+    // roll once it exists. An observed Secret wins: it is never updated after creation.
+    let mut known = secrets.clone();
+    for o in wiring.objects.iter().filter(|o| o.kind == "Secret") {
+        if !known.contains_key(&o.name)
+            && let Some(content) = hash::secret_content(&o.value)
+        {
+            known.insert(o.name.clone(), content);
+        }
+    }
+    let secret_hashes = hash::secret_hashes(&wiring.secrets, &known);
     for w in workloads::workloads(milvus) {
         let d = deployment::render(&ctx, &w, config_hash.as_deref(), &secret_hashes)?;
         objects.push(DesiredObject::from_typed(

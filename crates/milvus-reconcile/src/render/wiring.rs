@@ -1,21 +1,15 @@
 //! What rendering needs from the dependencies of an instance.
 //!
-//! The dependency providers (`milvus-deps`) will answer this per dependency; until they do,
-//! [`DependencyWiring::from_spec`] derives it from the effective spec alone (endpoints,
-//! `mq.type`, Secret references), which is what the Milvus Operator writes for external and
-//! in-cluster dependencies alike.
+//! The dependency providers of `milvus-deps` answer it: [`DependencyWiring::from_resolved`]
+//! turns their resolution into the `milvus.yaml` keys, env, volumes and objects rendering
+//! needs, and into one [`DependencyNode`] per dependency for the planner. There is no second
+//! way to derive it: rendering, `milvusctl` and the tests all go through the providers, so
+//! what a test checks is what a user gets.
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{
-    EnvVar, EnvVarSource, KeyToPath, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
-};
-use milvus_spec::{
-    component::Component,
-    names::{self, InClusterDependency},
-    v1beta1::{DeletionPolicy, InClusterConfig, Milvus, MsgStreamType},
-    values::Values,
-};
+use k8s_openapi::api::core::v1::{EnvVar, Volume, VolumeMount};
+use milvus_spec::{component::Component, v1beta1::DeletionPolicy, values::Values};
 use serde_json::Value;
 
 use super::DesiredObject;
@@ -111,249 +105,6 @@ pub struct DependencyWiring {
     pub objects: Vec<DesiredObject>,
     /// The dependencies, for the planner.
     pub dependencies: Vec<DependencyNode>,
-}
-
-fn secret_env(name: &str, secret: &str, key: &str, optional: bool) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value: None,
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                optional: optional.then_some(true),
-            }),
-            ..EnvVarSource::default()
-        }),
-    }
-}
-
-fn split_host_port(endpoint: &str, default_port: i64) -> (String, i64) {
-    match endpoint.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() => port
-            .parse::<i64>()
-            .map_or_else(|_| (endpoint.to_owned(), default_port), |p| (host.to_owned(), p)),
-        _ => (endpoint.to_owned(), default_port),
-    }
-}
-
-fn node(
-    kind: DependencyKind,
-    instance: &str,
-    release: InClusterDependency,
-    in_cluster: Option<&InClusterConfig>,
-    external: bool,
-    description: String,
-    endpoint: &str,
-) -> DependencyNode {
-    let release_name = names::dependency_release_name(instance, release);
-    if external {
-        return DependencyNode {
-            kind,
-            object: format!("External/{endpoint}"),
-            description,
-            in_cluster: false,
-            delete_with_instance: false,
-            delete_pvcs: false,
-            pvc_selectors: Vec::new(),
-            teardown: Vec::new(),
-        };
-    }
-    let delete = in_cluster.and_then(|ic| ic.deletion_policy) == Some(DeletionPolicy::Delete);
-    DependencyNode {
-        kind,
-        object: format!("HelmRelease/{release_name}"),
-        description,
-        in_cluster: true,
-        delete_with_instance: delete,
-        delete_pvcs: delete && in_cluster.and_then(|ic| ic.pvc_deletion) == Some(true),
-        pvc_selectors: vec![
-            (names::INSTANCE_LABEL.to_owned(), release_name.clone()),
-            (names::RELEASE_LABEL.to_owned(), release_name),
-        ],
-        teardown: Vec::new(),
-    }
-}
-
-impl DependencyWiring {
-    /// The wiring the Milvus Operator gives an instance, derived from its effective spec:
-    ///
-    /// - `etcd.endpoints`; `minio.address`/`minio.port` from the storage endpoint (port 80, or
-    ///   443 with `minio.useSSL`); per message stream `pulsar.address`/`pulsar.port`,
-    ///   `kafka.brokerList`, or the external Woodpecker pools; `mq.type` and `messageQueue`
-    ///   (unless `custom`); the sections of the other message streams removed;
-    /// - env `MINIO_ACCESS_KEY`, `MINIO_ACCESS_KEY_ID`, `MINIO_SECRET_KEY`,
-    ///   `MINIO_SECRET_ACCESS_KEY` from `storage.secretRef` (keys `accesskey`, `secretkey`), and
-    ///   `KAFKA_SASLUSERNAME`, `KAFKA_SASLPASSWORD` plus the optional `kafka-ca` volume from
-    ///   `kafka.secretRef`: references only, never values;
-    /// - one [`DependencyNode`] per dependency; no objects (the providers render those).
-    #[must_use]
-    pub fn from_spec(milvus: &Milvus) -> Self {
-        let instance = milvus.metadata.name.clone().unwrap_or_default();
-        let mut w = Self::default();
-        let deps = milvus.spec.dependencies.clone().unwrap_or_default();
-        let user_config = milvus.spec.config.clone().unwrap_or_default();
-
-        // etcd
-        let etcd = deps.etcd.clone().unwrap_or_default();
-        let endpoints = etcd.endpoints.clone().unwrap_or_default();
-        w.config.set_path(
-            &["etcd", "endpoints"],
-            Value::from(
-                endpoints
-                    .iter()
-                    .map(|e| Value::from(e.as_str()))
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        w.dependencies.push(node(
-            DependencyKind::Etcd,
-            &instance,
-            InClusterDependency::Etcd,
-            etcd.in_cluster.as_ref(),
-            etcd.external == Some(true),
-            format!("etcd at {}", endpoints.join(", ")),
-            endpoints.first().map_or("etcd", String::as_str),
-        ));
-
-        // storage
-        let storage = deps.storage.clone().unwrap_or_default();
-        let ssl = user_config.get_path(&["minio", "useSSL"]) == Some(&Value::Bool(true));
-        let endpoint = storage.endpoint.clone().unwrap_or_default();
-        let (host, port) = split_host_port(&endpoint, if ssl { 443 } else { 80 });
-        w.config.set_path(&["minio", "address"], Value::from(host));
-        w.config.set_path(&["minio", "port"], Value::from(port));
-        if let Some(secret) = storage.secret_ref.as_deref().filter(|s| !s.is_empty()) {
-            for (env, key) in [
-                ("MINIO_ACCESS_KEY", "accesskey"),
-                ("MINIO_ACCESS_KEY_ID", "accesskey"),
-                ("MINIO_SECRET_KEY", "secretkey"),
-                ("MINIO_SECRET_ACCESS_KEY", "secretkey"),
-            ] {
-                w.env.push(Scoped::all(secret_env(env, secret, key, false)));
-            }
-            w.secrets.push(secret.to_owned());
-        }
-        w.dependencies.push(node(
-            DependencyKind::Storage,
-            &instance,
-            InClusterDependency::Minio,
-            storage.in_cluster.as_ref(),
-            storage.external == Some(true),
-            format!("object storage at {endpoint}"),
-            &endpoint,
-        ));
-
-        // message stream
-        let mq = deps.msg_stream_type.unwrap_or(MsgStreamType::Pulsar);
-        let all_sections = ["pulsar", "kafka", "rocksmq", "natsmq"];
-        let keep: &[&str] = match mq {
-            MsgStreamType::Pulsar => &["pulsar"],
-            MsgStreamType::Kafka => &["kafka"],
-            MsgStreamType::Rocksmq => &["rocksmq"],
-            MsgStreamType::Natsmq => &["natsmq"],
-            MsgStreamType::Woodpecker => &[],
-            MsgStreamType::Custom | MsgStreamType::Empty => &all_sections,
-        };
-        w.remove_sections = all_sections
-            .iter()
-            .filter(|s| !keep.contains(s))
-            .map(|s| (*s).to_owned())
-            .collect();
-        match mq {
-            MsgStreamType::Pulsar => {
-                let pulsar = deps.pulsar.clone().unwrap_or_default();
-                let endpoint = pulsar.endpoint.clone().unwrap_or_default();
-                let (host, port) = split_host_port(&endpoint, 6650);
-                w.config.set_path(&["pulsar", "address"], Value::from(host));
-                w.config.set_path(&["pulsar", "port"], Value::from(port));
-                w.dependencies.push(node(
-                    DependencyKind::MsgStream,
-                    &instance,
-                    InClusterDependency::Pulsar,
-                    pulsar.in_cluster.as_ref(),
-                    pulsar.external == Some(true),
-                    format!("pulsar at {endpoint}"),
-                    &endpoint,
-                ));
-            }
-            MsgStreamType::Kafka => {
-                let kafka = deps.kafka.clone().unwrap_or_default();
-                let brokers = kafka.broker_list.clone().unwrap_or_default();
-                w.config
-                    .set_path(&["kafka", "brokerList"], Value::from(brokers.join(",")));
-                if let Some(secret) = kafka.secret_ref.as_deref().filter(|s| !s.is_empty()) {
-                    w.env.push(Scoped::all(secret_env(
-                        "KAFKA_SASLUSERNAME",
-                        secret,
-                        "username",
-                        false,
-                    )));
-                    w.env.push(Scoped::all(secret_env(
-                        "KAFKA_SASLPASSWORD",
-                        secret,
-                        "password",
-                        false,
-                    )));
-                    w.volumes.push(Scoped::all(Volume {
-                        name: "kafka-ca".to_owned(),
-                        secret: Some(SecretVolumeSource {
-                            secret_name: Some(secret.to_owned()),
-                            items: Some(vec![KeyToPath {
-                                key: "ca.pem".to_owned(),
-                                path: "ca.pem".to_owned(),
-                                mode: Some(0o444),
-                                ..KeyToPath::default()
-                            }]),
-                            optional: Some(true),
-                            ..SecretVolumeSource::default()
-                        }),
-                        ..Volume::default()
-                    }));
-                    w.volume_mounts.push(Scoped::all(VolumeMount {
-                        name: "kafka-ca".to_owned(),
-                        mount_path: "/milvus/configs/kafka-ca".to_owned(),
-                        read_only: Some(true),
-                        ..VolumeMount::default()
-                    }));
-                    w.secrets.push(secret.to_owned());
-                }
-                w.dependencies.push(node(
-                    DependencyKind::MsgStream,
-                    &instance,
-                    InClusterDependency::Kafka,
-                    kafka.in_cluster.as_ref(),
-                    kafka.external == Some(true),
-                    format!("kafka at {}", brokers.join(", ")),
-                    brokers.first().map_or("kafka", String::as_str),
-                ));
-            }
-            MsgStreamType::Woodpecker => {
-                let wp = deps.woodpecker.clone().unwrap_or_default();
-                if wp.external == Some(true) {
-                    w.config
-                        .set_path(&["woodpecker", "storage", "type"], Value::from("service"));
-                    let pools = serde_json::to_string(&wp.quorum_buffer_pools.clone().unwrap_or_default())
-                        .unwrap_or_default();
-                    w.config.set_path(
-                        &["woodpecker", "client", "quorum", "quorumBufferPools"],
-                        Value::from(pools),
-                    );
-                }
-            }
-            MsgStreamType::Rocksmq | MsgStreamType::Natsmq | MsgStreamType::Custom | MsgStreamType::Empty => {
-            }
-        }
-        if !matches!(mq, MsgStreamType::Custom | MsgStreamType::Empty) {
-            w.config.set_path(&["mq", "type"], Value::from(mq.as_str()));
-            w.config.set_path(&["messageQueue"], Value::from(mq.as_str()));
-        }
-        if mq == MsgStreamType::Rocksmq && user_config.get_path(&["rocksmq"]).is_none() {
-            w.config
-                .set_path(&["rocksmq"], Value::Object(serde_json::Map::new()));
-        }
-        w
-    }
 }
 
 impl DependencyWiring {
@@ -489,14 +240,20 @@ impl DependencyWiring {
             w.dependencies.push(DependencyNode {
                 kind: ours,
                 object,
-                description: if r.origin == Origin::Adopted {
-                    format!(
-                        "{} ({}, adopted from the Milvus Operator)",
-                        ours.as_str(),
-                        r.provider
-                    )
-                } else {
-                    format!("{} ({})", ours.as_str(), r.provider)
+                description: {
+                    let adopted = if r.origin == Origin::Adopted {
+                        ", adopted from the Milvus Operator"
+                    } else {
+                        ""
+                    };
+                    let at = r
+                        .readiness
+                        .probe
+                        .as_ref()
+                        .and_then(probe_address)
+                        .map(|a| format!(" at {a}"))
+                        .unwrap_or_default();
+                    format!("{} ({}{adopted}){at}", ours.as_str(), r.provider)
                 },
                 in_cluster,
                 delete_with_instance: delete,
@@ -511,14 +268,15 @@ impl DependencyWiring {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_and_port() {
-        assert_eq!(split_host_port("a.b:9000", 80), ("a.b".to_owned(), 9000));
-        assert_eq!(split_host_port("a.b", 443), ("a.b".to_owned(), 443));
-        assert_eq!(split_host_port("a.b:x", 80), ("a.b:x".to_owned(), 80));
+/// Where a probe looks, for people: endpoints, brokers, or an endpoint and its bucket.
+fn probe_address(probe: &milvus_deps::ProbeSpec) -> Option<String> {
+    use milvus_deps::ProbeSpec as P;
+    match probe {
+        P::Etcd { endpoints, .. } | P::TcpAll { endpoints, .. } => Some(endpoints.join(", ")),
+        P::Kafka { brokers, .. } => Some(brokers.join(", ")),
+        P::Storage { endpoint, bucket, .. } => Some(format!("{endpoint}, bucket {bucket}")),
+        P::Pulsar { endpoint, .. } => Some(endpoint.clone()),
+        _ => None,
     }
+    .filter(|a| !a.is_empty())
 }

@@ -1,7 +1,12 @@
 //! Helpers shared by the integration tests: reading fixtures, rendering and planning.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use milvus_deps::{FixedCredentials, ProviderContext, Registry};
 
 use milvus_reconcile::{
     plan::{self, Observed, Plan, PlanOptions},
@@ -44,15 +49,32 @@ pub fn effective(m: &Milvus) -> Milvus {
     defaults::milvus(m, None).milvus
 }
 
+/// What the built-in dependency providers resolve for an effective spec (fixed credentials,
+/// nothing observed), as rendering takes it.
+pub fn wiring(e: &Milvus) -> DependencyWiring {
+    wiring_observing(e, &Observed::new())
+}
+
+/// [`wiring`], with the providers seeing the observed objects of the instance's namespace.
+pub fn wiring_observing(e: &Milvus, observed: &Observed) -> DependencyWiring {
+    let namespace = e.metadata.namespace.as_deref().unwrap_or("default");
+    let ctx = ProviderContext::new(e.clone())
+        .with_observed(observed.for_providers(namespace))
+        .with_credentials(Arc::new(FixedCredentials("generated".into())));
+    let resolved = futures::executor::block_on(Registry::builtin().resolve(&ctx))
+        .unwrap_or_else(|err| panic!("resolve: {err}"));
+    DependencyWiring::from_resolved(&resolved)
+}
+
 pub fn rendered(m: &Milvus) -> Rendered {
     let e = effective(m);
-    render::render(&e, &DependencyWiring::from_spec(&e), &Default::default()).unwrap()
+    render::render(&e, &wiring(&e), &Default::default()).unwrap()
 }
 
 /// Render and plan `new` against `observed`.
 pub fn plan_against(new: &Milvus, observed: &Observed, options: &PlanOptions) -> (Rendered, Plan) {
     let e = effective(new);
-    let r = render::render(&e, &DependencyWiring::from_spec(&e), &observed.secret_contents()).unwrap();
+    let r = render::render(&e, &wiring_observing(&e, observed), &observed.secret_contents()).unwrap();
     let p = plan::plan(&e, &r, observed, options).unwrap();
     (r, p)
 }

@@ -212,8 +212,18 @@ mod by_copy {
             .filter(|(k, v)| main.and_then(|m| m.get(*k)) == Some(v))
             .map(|(k, _)| *k)
             .collect();
-        let nd = normalized_template(dt, &strip, config_unchanged);
+        let mut nd = normalized_template(dt, &strip, config_unchanged);
         let no = normalized_template(ot, &strip, config_unchanged);
+        let observed_annotations = ot.pointer("/metadata/annotations").and_then(Value::as_object);
+        if let Some(a) = nd
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+        {
+            a.retain(|k, _| {
+                !k.starts_with(crate::render::hash::SECRET_CHECKSUM_PREFIX)
+                    || observed_annotations.is_some_and(|o| o.contains_key(k))
+            });
+        }
         let mut user = Vec::new();
         walk("spec.template", &nd, Some(&no), &mut user);
         if user.is_empty() {
@@ -311,7 +321,10 @@ mod agreement {
     fn deployment() -> BoxedStrategy<Value> {
         let metadata = object(vec![
             ("labels", map_of(&["milvus.io/service", "app"])),
-            ("annotations", map_of(&["checksum/config", "x"])),
+            (
+                "annotations",
+                map_of(&["checksum/config", "secret-checksum.milvus.io/s", "x"]),
+            ),
         ]);
         let containers = prop_oneof![
             2 => prop::collection::vec(container("proxy"), 0..3).prop_map(Value::Array),
