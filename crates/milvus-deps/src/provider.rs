@@ -163,6 +163,37 @@ impl fmt::Debug for DesiredObject {
     }
 }
 
+/// Splits a JSON object into a [`DynamicObject`]: `apiVersion` and `kind` (both or neither),
+/// `metadata`, and the rest as its data. The same result as deserializing one, without
+/// serde's buffering of flattened fields, which made it the costliest step of resolving.
+fn dynamic_object(value: serde_json::Value) -> std::result::Result<DynamicObject, serde_json::Error> {
+    use serde::de::Error as _;
+    let serde_json::Value::Object(mut map) = value else {
+        return Err(serde_json::Error::custom(
+            "a Kubernetes object must be a JSON object",
+        ));
+    };
+    let types = match (map.remove("apiVersion"), map.remove("kind")) {
+        (None, None) => None,
+        (Some(serde_json::Value::String(api_version)), Some(serde_json::Value::String(kind))) => {
+            Some(kube::core::TypeMeta { api_version, kind })
+        }
+        _ => {
+            return Err(serde_json::Error::custom(
+                "apiVersion and kind must both be strings",
+            ));
+        }
+    };
+    let metadata = map
+        .remove("metadata")
+        .ok_or_else(|| serde_json::Error::missing_field("metadata"))?;
+    Ok(DynamicObject {
+        types,
+        metadata: serde_json::from_value(metadata)?,
+        data: serde_json::Value::Object(map),
+    })
+}
+
 impl DesiredObject {
     /// Converts a typed object (from `k8s-openapi`) into a desired object, updatable and not
     /// owned.
@@ -189,7 +220,7 @@ impl DesiredObject {
     ///
     /// [`Error::Serialize`] when the value is not such an object.
     pub fn from_value(value: serde_json::Value, what: &str) -> Result<Self> {
-        let object: DynamicObject = serde_json::from_value(value).map_err(|source| Error::Serialize {
+        let object = dynamic_object(value).map_err(|source| Error::Serialize {
             what: what.to_owned(),
             source,
         })?;
@@ -333,5 +364,42 @@ pub trait DependencyProvider: Send + Sync {
     fn check_transition(&self, old: &Milvus, new: &Milvus) -> Vec<Finding> {
         let _ = (old, new);
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn splitting_a_value_gives_what_serde_gives() {
+        for value in [
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                   "metadata": {"name": "e", "labels": {"a": "b"}},
+                   "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "c"}]}}}}),
+            json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                   "metadata": {"name": "p", "namespace": "ns"}, "spec": {"values": {"x": [1, 2.5, null]}}}),
+            json!({"metadata": {"name": "untyped"}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}),
+        ] {
+            let serde: DynamicObject = serde_json::from_value(value.clone()).unwrap();
+            let ours = dynamic_object(value).unwrap();
+            assert_eq!(
+                serde_json::to_value(&ours).unwrap(),
+                serde_json::to_value(&serde).unwrap()
+            );
+            assert_eq!(ours.types, serde.types);
+        }
+        for bad in [
+            json!([1]),
+            json!({"kind": "Service", "metadata": {}}),
+            json!({"apiVersion": "v1", "kind": 5, "metadata": {}}),
+            json!({"apiVersion": "v1", "kind": "Service"}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": 5}}),
+        ] {
+            assert!(dynamic_object(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! Benchmarks of rendering and planning.
 //!
-//! Each iteration does what `milvusctl plan` does for one instance: defaulting, dependency
-//! resolution by the built-in providers, rendering, planning and the JSON output.
-//!
-//! - `render_plan/cluster_default`: the default cluster against an empty cluster (its
-//!   in-cluster etcd, MinIO and Pulsar are rendered and planned too);
-//! - `render_plan/upgrade_2_5_to_2_6`: the move of a converged 2.5.16 cluster into 2.6;
-//! - `render_plan/1000_instances`: 1,000 distinct instances in one process;
-//! - `render_plan/part_*`: the steps of `cluster_default` one by one.
+//! - `render_plan/cluster_default`: defaulting, rendering, planning and the JSON output of the
+//!   default cluster against an empty cluster, given the dependency providers' wiring (their
+//!   in-cluster etcd, MinIO and Pulsar objects are rendered and planned too);
+//! - `render_plan/cluster_default_resolved`: the same plus resolving that wiring with the
+//!   built-in providers, i.e. all `milvusctl plan` does for one instance;
+//! - `render_plan/upgrade_2_5_to_2_6`: the move of a converged 2.5.16 cluster into 2.6,
+//!   resolution included;
+//! - `render_plan/1000_instances`: 1,000 distinct instances in one process, resolution
+//!   included;
+//! - `render_plan/part_*`: the steps one by one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{hint::black_box, sync::Arc};
@@ -43,8 +45,14 @@ fn wiring(e: &Milvus, observed: &Observed) -> DependencyWiring {
 #[inline(never)]
 fn render_plan(m: &Milvus, observed: &Observed) -> String {
     let e = defaults::milvus(m, None).milvus;
-    let r = render::render(&e, &wiring(&e, observed), &observed.secret_contents()).unwrap();
-    let p = plan::plan(&e, &r, observed, &PlanOptions::default()).unwrap();
+    render_plan_with(&e, &wiring(&e, observed), observed)
+}
+
+/// Rendering, planning and the JSON output, given the effective spec and its wiring.
+#[inline(never)]
+fn render_plan_with(e: &Milvus, wiring: &DependencyWiring, observed: &Observed) -> String {
+    let r = render::render(e, wiring, &observed.secret_contents()).unwrap();
+    let p = plan::plan(e, &r, observed, &PlanOptions::default()).unwrap();
     output::json(&p)
 }
 
@@ -52,13 +60,19 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("render_plan");
     let fresh = milvus("my-release", "milvusdb/milvus:v2.6.11");
     let empty = Observed::new();
+    let effective = defaults::milvus(&fresh, None).milvus;
+    let wiring = wiring(&effective, &empty);
     g.bench_function("cluster_default", |b| {
+        b.iter(|| {
+            let e = defaults::milvus(&fresh, None).milvus;
+            black_box(render_plan_with(&e, &wiring, &empty))
+        })
+    });
+    g.bench_function("cluster_default_resolved", |b| {
         b.iter(|| black_box(render_plan(&fresh, &empty)))
     });
 
     // The parts of `cluster_default`, to see where the time goes.
-    let effective = defaults::milvus(&fresh, None).milvus;
-    let wiring = wiring(&effective, &empty);
     g.bench_function("part_resolve", |b| {
         b.iter(|| black_box(self::wiring(&effective, &empty)))
     });
