@@ -805,3 +805,33 @@ async fn etcd_tls_secret_invalid_values_are_errors_naming_the_annotation() {
         Some("etcd-ca")
     );
 }
+
+#[tokio::test]
+async fn kafka_secret_is_mounted_for_its_ca_even_before_it_is_seen() {
+    // As the operator does: the `kafka-ca` volume is there whenever `secretRef` is, optional,
+    // so pods it rendered are adopted unchanged; TLS is configured only for an observed CA.
+    let spec = json!({"mode": "cluster", "dependencies": {"msgStreamType": "kafka",
+        "kafka": {"external": true, "brokerList": ["b1:9093"], "secretRef": "kafka-sasl"}}});
+    let r = resolve(common::ctx(spec), DependencyKind::MessageStream).await;
+    let volume = r
+        .wiring
+        .volumes
+        .iter()
+        .find(|v| v.item.name == "kafka-ca")
+        .map(|v| serde_json::to_value(&v.item).unwrap());
+    assert_eq!(
+        volume,
+        Some(
+            json!({"name": "kafka-ca", "secret": {"secretName": "kafka-sasl", "optional": true,
+            "items": [{"key": "ca.pem", "path": "ca.pem", "mode": 292}]}})
+        )
+    );
+    assert!(
+        r.wiring
+            .mounts
+            .iter()
+            .any(|m| m.item.mount_path == "/milvus/configs/kafka-ca")
+    );
+    assert_eq!(r.wiring.config.get_path(&["kafka", "ssl", "enabled"]), None);
+    assert!(r.findings.iter().any(|f| f.code == "secret-not-observed"));
+}

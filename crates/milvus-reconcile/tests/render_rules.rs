@@ -48,6 +48,37 @@ fn config_precedence_template_then_user_then_forced_endpoints() {
 }
 
 #[test]
+fn dependency_defaults_sit_under_the_user_config() {
+    // What a provider sets as a default (here a custom provider's keys) reaches user.yaml, and
+    // spec.config still wins over it, key by key.
+    let m = common::with(
+        &common::milvus("cluster-default.yaml"),
+        json!({"spec": {"config": {"dataNode": {"import": {"maxFiles": 9}}}}}),
+    );
+    let e = common::effective(&m);
+    let mut wiring = common::wiring(&e);
+    wiring
+        .defaults
+        .set_path(&["dataNode", "import", "maxFiles"], json!(1));
+    wiring
+        .defaults
+        .set_path(&["dataNode", "import", "readBufferSize"], json!(2));
+    let u = render::config_map::user_config(&e, &wiring);
+    assert_eq!(u.get_path(&["dataNode", "import", "maxFiles"]), Some(&json!(9)));
+    assert_eq!(
+        u.get_path(&["dataNode", "import", "readBufferSize"]),
+        Some(&json!(2))
+    );
+
+    // The built-in RocksMQ gets the `rocksmq` section the operator makes sure of.
+    let standalone = common::with(
+        &common::milvus("standalone-default.yaml"),
+        json!({"spec": {"dependencies": {"msgStreamType": "rocksmq"}}}),
+    );
+    assert_eq!(user_yaml(&standalone)["rocksmq"], json!({}));
+}
+
+#[test]
 fn secrets_never_land_in_the_config_map() {
     let m = common::milvus_from(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,9 +6,9 @@
 //! `spec.dependencies.kafka.secretRef` names a Secret with keys `username`, `password` and,
 //! optionally, `ca.pem`. The first two reach the pods as env `KAFKA_SASLUSERNAME` and
 //! `KAFKA_SASLPASSWORD` (Milvus reads them as `kafka.saslUsername` and `kafka.saslPassword`).
-//! When the observed Secret has `ca.pem`, it is mounted as volume `kafka-ca` at
-//! `/milvus/configs/kafka-ca/ca.pem`, and `kafka.ssl.enabled` and `kafka.ssl.tlsCaCert` are
-//! forced, as the operator does. The mechanism and protocol stay the user's
+//! The Secret is also mounted, optional, as volume `kafka-ca` at `/milvus/configs/kafka-ca`
+//! (item `ca.pem`), as the operator does; when the observed Secret has `ca.pem`,
+//! `kafka.ssl.enabled` and `kafka.ssl.tlsCaCert` are forced too. The mechanism and protocol stay the user's
 //! (`spec.config.kafka.saslMechanisms`, `securityProtocol`).
 //!
 //! # In the cluster (KRaft)
@@ -186,6 +186,32 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
             .env_from_secret("KAFKA_SASLUSERNAME", secret, "username", false);
         r.wiring
             .env_from_secret("KAFKA_SASLPASSWORD", secret, "password", false);
+        // Mounted whether or not the Secret has a CA, optional, as the operator does: its pods
+        // are adopted unchanged, and a CA added later needs no new volume.
+        r.wiring.volume(
+            Scope::All,
+            Volume {
+                name: "kafka-ca".to_owned(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(secret.clone()),
+                    items: Some(vec![KeyToPath {
+                        key: "ca.pem".to_owned(),
+                        path: "ca.pem".to_owned(),
+                        mode: Some(0o444),
+                        ..KeyToPath::default()
+                    }]),
+                    optional: Some(true),
+                    ..SecretVolumeSource::default()
+                }),
+                ..Volume::default()
+            },
+            VolumeMount {
+                name: "kafka-ca".to_owned(),
+                mount_path: KAFKA_CA_MOUNT_PATH.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+        );
         match ctx.observed().secret_keys(secret) {
             Some(keys) => {
                 if !(keys.contains("username") && keys.contains("password")) {
@@ -200,29 +226,6 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
                 }
                 if keys.contains("ca.pem") {
                     tls = true;
-                    r.wiring.volume(
-                        Scope::All,
-                        Volume {
-                            name: "kafka-ca".to_owned(),
-                            secret: Some(SecretVolumeSource {
-                                secret_name: Some(secret.clone()),
-                                items: Some(vec![KeyToPath {
-                                    key: "ca.pem".to_owned(),
-                                    path: "ca.pem".to_owned(),
-                                    mode: Some(0o444),
-                                    ..KeyToPath::default()
-                                }]),
-                                ..SecretVolumeSource::default()
-                            }),
-                            ..Volume::default()
-                        },
-                        VolumeMount {
-                            name: "kafka-ca".to_owned(),
-                            mount_path: KAFKA_CA_MOUNT_PATH.to_owned(),
-                            read_only: Some(true),
-                            ..VolumeMount::default()
-                        },
-                    );
                     r.wiring.force(&["kafka", "ssl", "enabled"], true);
                     r.wiring.force(
                         &["kafka", "ssl", "tlsCaCert"],
@@ -235,7 +238,9 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
                     Severity::Info,
                     DependencyKind::MessageStream,
                     "secret-not-observed",
-                    format!("Secret {secret} was not observed, so a ca.pem in it is not wired"),
+                    format!(
+                        "Secret {secret} was not observed, so kafka.ssl is not configured from a ca.pem in it"
+                    ),
                 )
                 .at("spec.dependencies.kafka.secretRef"),
             ),

@@ -34,12 +34,17 @@ pub(crate) fn stream_type(ctx: &ProviderContext) -> MsgStreamType {
     ctx.dependencies().msg_stream_type.unwrap_or(MsgStreamType::Empty)
 }
 
-/// `mq.type`, `messageQueue`, the channel prefix and the pruned sections.
+/// `mq.type`, `messageQueue`, the channel prefix, the pruned sections and, for RocksMQ, a
+/// `rocksmq` section.
 pub(crate) fn base_wiring(ctx: &ProviderContext, t: MsgStreamType) -> Wiring {
     let mut w = Wiring::default();
     w.default_key(&["msgChannel", "chanNamePrefix", "cluster"], ctx.name());
     w.force(&["mq", "type"], t.as_str());
     w.force(&["messageQueue"], t.as_str());
+    if t == MsgStreamType::Rocksmq {
+        // The operator makes sure the section exists; the user's settings merge into it.
+        w.default_key(&["rocksmq"], serde_json::Value::Object(serde_json::Map::new()));
+    }
     w.prune = ["pulsar", "kafka", "rocksmq"]
         .iter()
         .filter(|s| **s != t.as_str())

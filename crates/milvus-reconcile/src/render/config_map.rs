@@ -37,6 +37,7 @@ pub fn user_config(milvus: &milvus_spec::v1beta1::Milvus, wiring: &super::Depend
         &["msgChannel", "chanNamePrefix", "cluster"],
         Value::from(instance.as_str()),
     );
+    config.merge(&wiring.defaults);
     if let Some(user) = &milvus.spec.config {
         config.merge(user);
     }
