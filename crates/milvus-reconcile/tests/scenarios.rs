@@ -310,11 +310,21 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
     let etcd = step(&p, "delete:StatefulSet/my-release-etcd");
     assert!(etcd.depends_on.contains(&"wait:pods-gone".to_owned()));
     assert!(wave(&p, "wait:pods-gone") > wave(&p, "delete:Deployment/my-release-milvus-proxy"));
-    for i in 0..3 {
-        let pvc = format!("delete:PersistentVolumeClaim/data-my-release-etcd-{i}");
-        assert!(
-            wave(&p, &pvc) > wave(&p, "delete:StatefulSet/my-release-etcd"),
-            "{pvc}"
+    // The rest of it goes together, in the next wave.
+    let after = wave(&p, "delete:StatefulSet/my-release-etcd") + 1;
+    for rest in [
+        "delete:Service/my-release-etcd",
+        "delete:Service/my-release-etcd-headless",
+        "delete:PodDisruptionBudget/my-release-etcd",
+        "delete:PersistentVolumeClaim/data-my-release-etcd-0",
+        "delete:PersistentVolumeClaim/data-my-release-etcd-1",
+        "delete:PersistentVolumeClaim/data-my-release-etcd-2",
+    ] {
+        assert_eq!(wave(&p, rest), after, "{rest}");
+        assert_eq!(
+            step(&p, rest).depends_on,
+            ["delete:StatefulSet/my-release-etcd"],
+            "{rest}"
         );
     }
     // MinIO goes too, but without pvcDeletion its data stays, and the plan says so.

@@ -907,23 +907,43 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
             continue;
         }
         if !dep.teardown.is_empty() {
-            // The provider's list, in its order.
-            let mut previous = gone.clone();
-            for t in &dep.teardown {
-                let object = match t.split_once(" with labels ") {
-                    Some((kind, _)) => format!("{kind}/*"),
-                    None => t.clone(),
-                };
-                let mut s = new_step(
-                    Action::Delete,
-                    target,
-                    object,
-                    format!("{t}: {} (deletionPolicy: Delete)", dep.description),
-                );
-                s.id = format!("delete:{t}");
-                let id = b.add(s);
-                b.edge(&previous, &id)?;
-                previous = id;
+            // The provider's list in two waves: its workloads first, once no Milvus pod is
+            // left; then the rest together (Services, Secrets, budgets, PVCs), once nothing
+            // of the dependency runs on them.
+            let kind_of = |t: &str| -> String {
+                match t.split_once(" with labels ") {
+                    Some((kind, _)) => kind.to_owned(),
+                    None => t.split_once('/').map_or(t, |(kind, _)| kind).to_owned(),
+                }
+            };
+            let is_workload =
+                |t: &str| matches!(kind_of(t).as_str(), "StatefulSet" | "Deployment" | "HelmRelease");
+            let mut workloads = Vec::new();
+            for pass in [true, false] {
+                for t in dep.teardown.iter().filter(|t| is_workload(t) == pass) {
+                    let object = match t.split_once(" with labels ") {
+                        Some((kind, _)) => format!("{kind}/*"),
+                        None => t.clone(),
+                    };
+                    let mut s = new_step(
+                        Action::Delete,
+                        target,
+                        object,
+                        format!("{t}: {} (deletionPolicy: Delete)", dep.description),
+                    );
+                    s.id = format!("delete:{t}");
+                    let id = b.add(s);
+                    if pass {
+                        b.edge(&gone, &id)?;
+                        workloads.push(id);
+                    } else if workloads.is_empty() {
+                        b.edge(&gone, &id)?;
+                    } else {
+                        for w in &workloads {
+                            b.edge(w, &id)?;
+                        }
+                    }
+                }
             }
             if !dep.delete_pvcs {
                 b.warnings.push(format!(

@@ -56,9 +56,10 @@ pub struct DependencyNode {
     pub delete_pvcs: bool,
     /// Label selectors of its PVCs (`app.kubernetes.io/instance=<release>`, `release=<release>`).
     pub pvc_selectors: Vec<(String, String)>,
-    /// What deleting the instance removes of this dependency, in order (`Kind/name`, or
+    /// What deleting the instance removes of this dependency (`Kind/name`, or
     /// `Kind with labels k=v` for a set), when a provider says so; empty: [`Self::object`] and
-    /// the PVCs by [`Self::pvc_selectors`].
+    /// the PVCs by [`Self::pvc_selectors`]. The plan deletes the workloads among them
+    /// (StatefulSets, Deployments, Helm releases) first, then the rest together.
     pub teardown: Vec<String>,
 }
 
