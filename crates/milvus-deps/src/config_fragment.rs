@@ -25,7 +25,9 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, Volume, VolumeMount};
+use k8s_openapi::api::core::v1::{
+    EnvVar, EnvVarSource, KeyToPath, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
+};
 use milvus_spec::{component::Component, values::Values};
 
 /// The components an env var, volume or mount applies to.
@@ -98,6 +100,48 @@ impl Wiring {
             scope: Scope::All,
             item: secret_env(name, secret, key, optional),
         });
+    }
+
+    /// Mounts keys of Secret `secret` read-only for every component: volume `name` at
+    /// `mount_path`, one file per key, named after it, mode 0444 (readable by the non-root
+    /// user Milvus may run as; the Secret is the boundary). `optional`: pods start even when
+    /// the Secret or a key is missing.
+    pub fn secret_files(
+        &mut self,
+        name: &str,
+        secret: &str,
+        keys: &[&str],
+        mount_path: &str,
+        optional: bool,
+    ) {
+        let items = keys
+            .iter()
+            .map(|key| KeyToPath {
+                key: (*key).to_owned(),
+                path: (*key).to_owned(),
+                mode: Some(0o444),
+                ..KeyToPath::default()
+            })
+            .collect();
+        self.volume(
+            Scope::All,
+            Volume {
+                name: name.to_owned(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(secret.to_owned()),
+                    items: Some(items),
+                    optional: optional.then_some(true),
+                    ..SecretVolumeSource::default()
+                }),
+                ..Volume::default()
+            },
+            VolumeMount {
+                name: name.to_owned(),
+                mount_path: mount_path.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+        );
     }
 
     /// Adds a volume and its mount for the components in `scope`.

@@ -3,13 +3,9 @@
 //! `etcd.ssl.*` keys, the probe's Secret references and the findings. The module docs of
 //! [`ExternalEtcd`](super::ExternalEtcd) tell the whole story.
 
-use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 use milvus_spec::{Milvus, validate::schema::is_dns1123_subdomain};
 
-use crate::{
-    DependencyKind, Error, Finding, ProviderContext, Result, Wiring, config_fragment::Scope,
-    readiness::SecretKeyRef,
-};
+use crate::{DependencyKind, Error, Finding, ProviderContext, Result, Wiring, readiness::SecretKeyRef};
 
 /// Annotation on the `Milvus` naming the Secret that holds the TLS material of an external
 /// etcd: `<secret>` for the CA alone (key [`ETCD_TLS_CA_KEY`]), `<secret>/mtls` for the CA
@@ -175,35 +171,12 @@ impl EtcdTlsSecret {
 
     /// The Secret volume and mount for every component, `etcd.ssl.enabled` and the file keys.
     pub(crate) fn wire(&self, w: &mut Wiring) {
-        let items = self
-            .keys()
-            .iter()
-            .map(|key| KeyToPath {
-                key: (*key).to_owned(),
-                path: (*key).to_owned(),
-                // Not 0400 for the key: the pods may run as uid 1000 without an fsGroup
-                // (`runAsNonRoot`), and the files belong to root. The Secret is the boundary.
-                mode: Some(0o444),
-                ..KeyToPath::default()
-            })
-            .collect();
-        w.volume(
-            Scope::All,
-            Volume {
-                name: ETCD_TLS_VOLUME.to_owned(),
-                secret: Some(SecretVolumeSource {
-                    secret_name: Some(self.name.clone()),
-                    items: Some(items),
-                    ..SecretVolumeSource::default()
-                }),
-                ..Volume::default()
-            },
-            VolumeMount {
-                name: ETCD_TLS_VOLUME.to_owned(),
-                mount_path: ETCD_TLS_MOUNT_PATH.to_owned(),
-                read_only: Some(true),
-                ..VolumeMount::default()
-            },
+        w.secret_files(
+            ETCD_TLS_VOLUME,
+            &self.name,
+            self.keys(),
+            ETCD_TLS_MOUNT_PATH,
+            false,
         );
         w.force(&["etcd", "ssl", "enabled"], true);
         for (key, file) in self.files() {

@@ -31,9 +31,9 @@ use k8s_openapi::{
     api::{
         apps::v1::{StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec},
         core::v1::{
-            Affinity, Container, ContainerPort, EnvVar, EnvVarSource, KeyToPath, ObjectFieldSelector,
-            PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretVolumeSource,
-            Service, ServicePort, ServiceSpec, TCPSocketAction, Toleration, Volume, VolumeMount,
+            Affinity, Container, ContainerPort, EnvVar, EnvVarSource, ObjectFieldSelector,
+            PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, Service, ServicePort,
+            ServiceSpec, TCPSocketAction, Toleration, Volume, VolumeMount,
         },
         policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec},
     },
@@ -51,7 +51,7 @@ use serde::Deserialize;
 
 use crate::{
     DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeSpec, ProviderContext,
-    Resolution, Result, Scope, WorkloadKind, WorkloadRef, adopted,
+    Resolution, Result, WorkloadKind, WorkloadRef, adopted,
     config_fragment::plain_env,
     preflight::{self, Severity},
     render::{self, InCluster, decode_values},
@@ -188,30 +188,8 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
             .env_from_secret("KAFKA_SASLPASSWORD", secret, "password", false);
         // Mounted whether or not the Secret has a CA, optional, as the operator does: its pods
         // are adopted unchanged, and a CA added later needs no new volume.
-        r.wiring.volume(
-            Scope::All,
-            Volume {
-                name: "kafka-ca".to_owned(),
-                secret: Some(SecretVolumeSource {
-                    secret_name: Some(secret.clone()),
-                    items: Some(vec![KeyToPath {
-                        key: "ca.pem".to_owned(),
-                        path: "ca.pem".to_owned(),
-                        mode: Some(0o444),
-                        ..KeyToPath::default()
-                    }]),
-                    optional: Some(true),
-                    ..SecretVolumeSource::default()
-                }),
-                ..Volume::default()
-            },
-            VolumeMount {
-                name: "kafka-ca".to_owned(),
-                mount_path: KAFKA_CA_MOUNT_PATH.to_owned(),
-                read_only: Some(true),
-                ..VolumeMount::default()
-            },
-        );
+        r.wiring
+            .secret_files("kafka-ca", secret, &["ca.pem"], KAFKA_CA_MOUNT_PATH, true);
         match ctx.observed().secret_keys(secret) {
             Some(keys) => {
                 if !(keys.contains("username") && keys.contains("password")) {

@@ -1,12 +1,11 @@
 //! External object storage: MinIO, S3, GCS (through its S3 API) and Azure Blob Storage.
 
 use async_trait::async_trait;
-use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 use milvus_spec::v1beta1::StorageType;
 
 use crate::{
     DependencyKind, DependencyProvider, Error, Finding, Origin, ProviderContext, Resolution, Result,
-    config_fragment::Scope, preflight::Severity, probe::StorageKind, readiness::SecretKeyRef,
+    preflight::Severity, probe::StorageKind, readiness::SecretKeyRef,
 };
 
 /// Where the storage CA bundle is mounted in Milvus pods.
@@ -74,29 +73,8 @@ impl DependencyProvider for ExternalStorage {
             .and_then(|s| s.ca_certificate_ref.clone())
             .filter(|s| !s.is_empty());
         if let Some(ca_secret) = &ca {
-            r.wiring.volume(
-                Scope::All,
-                Volume {
-                    name: "storage-ca".to_owned(),
-                    secret: Some(SecretVolumeSource {
-                        secret_name: Some(ca_secret.clone()),
-                        items: Some(vec![KeyToPath {
-                            key: "ca.crt".to_owned(),
-                            path: "ca.crt".to_owned(),
-                            mode: Some(0o444),
-                            ..KeyToPath::default()
-                        }]),
-                        ..SecretVolumeSource::default()
-                    }),
-                    ..Volume::default()
-                },
-                VolumeMount {
-                    name: "storage-ca".to_owned(),
-                    mount_path: CA_MOUNT_PATH.to_owned(),
-                    read_only: Some(true),
-                    ..VolumeMount::default()
-                },
-            );
+            r.wiring
+                .secret_files("storage-ca", ca_secret, &["ca.crt"], CA_MOUNT_PATH, false);
             r.wiring
                 .force(&["minio", "ssl", "tlsCACert"], format!("{CA_MOUNT_PATH}/ca.crt"));
         }
