@@ -29,23 +29,29 @@ pub struct ClientIdentity {
     pub key_pem: Secret,
 }
 
+/// The certificates in `pem` (at least one); `what` names it in errors ("the CA").
+fn certificates(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, AttemptError> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            AttemptError::new(
+                ProbeReason::InvalidConfig,
+                format!("{what} is not valid PEM: {e}"),
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(AttemptError::new(
+            ProbeReason::InvalidConfig,
+            format!("{what} PEM holds no certificate"),
+        ));
+    }
+    Ok(certs)
+}
+
 impl ClientIdentity {
     /// The certificate chain and key, parsed.
     fn parsed(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), AttemptError> {
-        let chain = CertificateDer::pem_slice_iter(&self.cert_pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                AttemptError::new(
-                    ProbeReason::InvalidConfig,
-                    format!("the client certificate is not valid PEM: {e}"),
-                )
-            })?;
-        if chain.is_empty() {
-            return Err(AttemptError::new(
-                ProbeReason::InvalidConfig,
-                "the client certificate PEM holds no certificate",
-            ));
-        }
+        let chain = certificates(&self.cert_pem, "the client certificate")?;
         // The parser's message may quote a line of the key: say only what was expected.
         let key = PrivateKeyDer::from_pem_slice(self.key_pem.expose().as_bytes()).map_err(|_| {
             AttemptError::new(
@@ -129,25 +135,13 @@ impl TlsSettings {
             });
         };
         let mut roots = RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| {
-                AttemptError::new(
-                    ProbeReason::InvalidConfig,
-                    format!("the CA is not valid PEM: {e}"),
-                )
-            })?;
+        for cert in certificates(pem, "the CA")? {
             roots.add(cert).map_err(|e| {
                 AttemptError::new(
                     ProbeReason::InvalidConfig,
                     format!("the CA certificate cannot be used: {e}"),
                 )
             })?;
-        }
-        if roots.is_empty() {
-            return Err(AttemptError::new(
-                ProbeReason::InvalidConfig,
-                "the CA PEM holds no certificate",
-            ));
         }
         Ok(roots)
     }

@@ -63,7 +63,7 @@ use crate::{
     render::{
         DesiredObject, Rendered, Target,
         deployment::{self, ConfigDelivery},
-        pvc,
+        pvc, wiring,
     },
 };
 
@@ -910,17 +910,16 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
             // The provider's list in two waves: its workloads first, once no Milvus pod is
             // left; then the rest together (Services, Secrets, budgets, PVCs), once nothing
             // of the dependency runs on them.
-            let kind_of = |t: &str| -> String {
-                match t.split_once(" with labels ") {
-                    Some((kind, _)) => kind.to_owned(),
-                    None => t.split_once('/').map_or(t, |(kind, _)| kind).to_owned(),
-                }
+            let is_workload = |object: &str| {
+                object
+                    .split_once('/')
+                    .is_some_and(|(kind, _)| wiring::is_dependency_workload(kind))
             };
-            let is_workload =
-                |t: &str| matches!(kind_of(t).as_str(), "StatefulSet" | "Deployment" | "HelmRelease");
-            let mut workloads = Vec::new();
-            for pass in [true, false] {
-                for t in dep.teardown.iter().filter(|t| is_workload(t) == pass) {
+            let (first, rest): (Vec<_>, Vec<_>) = dep
+                .teardown
+                .iter()
+                .map(|t| {
+                    // A set selected by labels is planned as `Kind/*`.
                     let object = match t.split_once(" with labels ") {
                         Some((kind, _)) => format!("{kind}/*"),
                         None => t.clone(),
@@ -932,17 +931,24 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
                         format!("{t}: {} (deletionPolicy: Delete)", dep.description),
                     );
                     s.id = format!("delete:{t}");
-                    let id = b.add(s);
-                    if pass {
-                        b.edge(&gone, &id)?;
-                        workloads.push(id);
-                    } else if workloads.is_empty() {
-                        b.edge(&gone, &id)?;
-                    } else {
-                        for w in &workloads {
-                            b.edge(w, &id)?;
-                        }
-                    }
+                    s
+                })
+                .partition(|s| is_workload(&s.object));
+            let mut workloads = Vec::new();
+            for s in first {
+                let id = b.add(s);
+                b.edge(&gone, &id)?;
+                workloads.push(id);
+            }
+            let after = if workloads.is_empty() {
+                vec![gone.clone()]
+            } else {
+                workloads
+            };
+            for s in rest {
+                let id = b.add(s);
+                for w in &after {
+                    b.edge(w, &id)?;
                 }
             }
             if !dep.delete_pvcs {

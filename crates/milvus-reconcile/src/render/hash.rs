@@ -77,18 +77,15 @@ pub fn secret_content_hash(data: &BTreeMap<String, String>) -> String {
     hex(&hasher.finalize())
 }
 
-/// The pod annotations for the Secrets components read, for those whose content is known.
+/// The pod annotations for the Secrets components read, for those whose content `content`
+/// knows.
 #[must_use]
-pub fn secret_hashes(
+pub fn secret_hashes<'c>(
     read: &[String],
-    contents: &BTreeMap<String, BTreeMap<String, String>>,
+    content: impl Fn(&str) -> Option<&'c BTreeMap<String, String>>,
 ) -> BTreeMap<String, String> {
     read.iter()
-        .filter_map(|s| {
-            contents
-                .get(s)
-                .map(|data| (secret_annotation_key(s), secret_content_hash(data)))
-        })
+        .filter_map(|s| content(s).map(|data| (secret_annotation_key(s), secret_content_hash(data))))
         .collect()
 }
 

@@ -301,15 +301,15 @@ pub fn render(
     // A Secret the providers create (the in-cluster MinIO credentials) and that is not there
     // yet will hold what they rendered, so pods are hashed with that from the start and do not
     // roll once it exists. An observed Secret wins: it is never updated after creation.
-    let mut known = secrets.clone();
-    for o in wiring.objects.iter().filter(|o| o.kind == "Secret") {
-        if !known.contains_key(&o.name)
-            && let Some(content) = hash::secret_content(&o.value)
-        {
-            known.insert(o.name.clone(), content);
-        }
-    }
-    let secret_hashes = hash::secret_hashes(&wiring.secrets, &known);
+    let rendered_secrets: BTreeMap<&str, BTreeMap<String, String>> = wiring
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Secret" && !secrets.contains_key(&o.name))
+        .filter_map(|o| Some((o.name.as_str(), hash::secret_content(&o.value)?)))
+        .collect();
+    let secret_hashes = hash::secret_hashes(&wiring.secrets, |name| {
+        secrets.get(name).or_else(|| rendered_secrets.get(name))
+    });
     for w in workloads::workloads(milvus) {
         let d = deployment::render(&ctx, &w, config_hash.as_deref(), &secret_hashes)?;
         objects.push(DesiredObject::from_typed(

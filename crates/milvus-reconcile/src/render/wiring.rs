@@ -194,9 +194,7 @@ impl DependencyWiring {
             // it has one, else its first object that is not a Secret.
             let candidates: Vec<&milvus_deps::DesiredObject> =
                 r.objects.iter().filter(|d| d.kind() != "Secret").collect();
-            let workload = |d: &&&milvus_deps::DesiredObject| {
-                matches!(d.kind(), "StatefulSet" | "Deployment" | "HelmRelease")
-            };
+            let workload = |d: &&&milvus_deps::DesiredObject| is_dependency_workload(d.kind());
             // An adopted dependency has no objects of ours (the operator's Helm release is
             // used as found).
             let fallback = if r.origin == Origin::Adopted {
@@ -239,6 +237,12 @@ impl DependencyWiring {
         w.secrets.dedup();
         w
     }
+}
+
+/// Whether objects of `kind` run a dependency (a StatefulSet, Deployment or Helm release):
+/// what stands for it in a plan, and what its deletion removes first.
+pub(crate) fn is_dependency_workload(kind: &str) -> bool {
+    matches!(kind, "StatefulSet" | "Deployment" | "HelmRelease")
 }
 
 /// A provider's object as JSON, put together from its parts (its data is JSON already)
