@@ -111,7 +111,13 @@ start_servers() {
     echo "servers: etcd not installed, skipping (scripts/install-servers.sh)"
   fi
 
-  if command -v weed >/dev/null 2>&1; then
+  local other_weed
+  other_weed="$(pgrep -f 'weed mini .*-s3.port=38333' 2>/dev/null | head -n 1 || true)"
+  if [ -n "$other_weed" ]; then
+    # Its gRPC Unix sockets in /tmp are named by port, and a network namespace does not
+    # separate /tmp: a second instance would talk to the first one's parts.
+    echo "servers: another SeaweedFS on these ports is running (pid $other_weed); not starting S3"
+  elif command -v weed >/dev/null 2>&1; then
     local key secret
     key="probe-test-access"
     secret="probe-secret-$(openssl rand -hex 12 2>/dev/null || echo "$RANDOM$RANDOM$RANDOM")"

@@ -286,12 +286,62 @@ impl Drop for Running {
     }
 }
 
+/// The newest lines of Milvus's log, newest first (the directory goes when the test ends).
+fn log_tail(milvus: &Running) -> String {
+    let logs = std::fs::read_to_string(milvus.1.join("logs/milvus.log")).unwrap_or_default();
+    logs.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+}
+
+/// Fails the test when Milvus has exited.
+fn still_running(milvus: &mut Running) {
+    if let Ok(Some(status)) = milvus.0.try_wait() {
+        panic!(
+            "Milvus exited with {status}; last log lines (newest first):\n{}",
+            log_tail(milvus)
+        );
+    }
+}
+
+/// Runs a client of Milvus to completion, failing fast when Milvus dies under it or the
+/// deadline passes (a client waiting on a dead server would otherwise hang the run).
+fn run_against(milvus: &mut Running, cmd: &mut Command, deadline: Duration) -> String {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            panic!(
+                "{cmd:?} did not finish within {deadline:?}; Milvus log (newest first):\n{}",
+                log_tail(milvus)
+            );
+        }
+        if let Ok(Some(status)) = milvus.0.try_wait() {
+            let _ = child.kill();
+            panic!(
+                "Milvus exited with {status} during {cmd:?}; last log lines (newest first):\n{}",
+                log_tail(milvus)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn healthy(deadline: Duration, milvus: &mut Running) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < deadline {
-        if let Ok(Some(status)) = milvus.0.try_wait() {
-            panic!("Milvus exited with {status}; logs in {}", milvus.1.display());
-        }
+        still_running(milvus);
         let ok = Command::new("curl")
             .args(["-sf", "-m", "2", "http://127.0.0.1:9091/healthz"])
             .output()
@@ -374,14 +424,18 @@ fn real_milvus_2_3_5_runs_on_the_rendered_configuration() {
 
     let took = healthy(Duration::from_secs(120), &mut milvus);
     let Some(took) = took else {
-        let logs = std::fs::read_to_string(dir.join("logs/milvus.log")).unwrap_or_default();
-        let tail: String = logs.lines().rev().take(20).collect::<Vec<_>>().join("\n");
-        drop(milvus);
-        panic!("Milvus not healthy within 120 s; last log lines (newest first):\n{tail}");
+        panic!(
+            "Milvus not healthy within 120 s; last log lines (newest first):\n{}",
+            log_tail(&milvus)
+        );
     };
     println!("Milvus 2.3.5 healthy on the rendered configuration after {took:?}");
 
-    let entities = run(Command::new("python3").args(["-c", LOAD_DATA]));
+    let entities = run_against(
+        &mut milvus,
+        Command::new("python3").args(["-c", LOAD_DATA]),
+        Duration::from_secs(180),
+    );
     assert_eq!(entities.trim(), "200", "pymilvus: {entities}");
 
     let (etcd_host, etcd_port) = host_port(&s.etcd);
