@@ -34,7 +34,7 @@ use k8s_openapi::{
 use milvus_spec::{
     component::Component,
     names,
-    v1beta1::{ComponentSpec, ImageUpdateMode, MilvusComponents},
+    v1beta1::{ComponentSpec, ConfigDeliveryPolicy, ImageUpdateMode, MilvusComponents},
 };
 
 use super::{Context, Workload, config_map, workloads};
@@ -61,18 +61,21 @@ pub const DEFAULT_TOOL_IMAGE: &str = "milvusdb/milvus-operator:v1.3.3";
 /// The name of the tool init container (the operator's).
 pub const TOOL_INIT_CONTAINER: &str = "config";
 
-/// How the ConfigMap's `user.yaml` reaches Milvus.
+/// How the ConfigMap's `user.yaml` reaches the pods of a component.
 ///
-/// Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since the 2.4
+/// Which one a component gets depends on its Milvus version and on the instance's pinned
+/// [`ConfigDeliveryPolicy`]. Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since the 2.4
 /// line (Milvus issue 22556: the support landed in 2024). Milvus 2.3.5, run by
 /// `tests/real_milvus_config.rs`, ignores the file: with it mounted, Milvus dials the image's
 /// default `localhost:2379` and never becomes healthy. So:
 ///
-/// - 2.4.0 and later, and `master-` builds: [`ConfigDelivery::Mounted`], as the Milvus Helm
-///   chart does. No tool image to mirror, and Milvus's own precedence applies;
-/// - earlier releases and versions that cannot be told from the tag: the Milvus Operator's
-///   contract, [`ConfigDelivery::MergedAtStart`], which works with every release and renders
-///   the same pod template the operator does.
+/// - 2.4.0 and later, and `master-` builds, under [`ConfigDeliveryPolicy::ByVersion`] (every
+///   new instance): [`ConfigDelivery::Mounted`], as the Milvus Helm chart does. No tool image
+///   to mirror, and Milvus's own precedence applies;
+/// - earlier releases, versions that cannot be told from the tag, and every version of an
+///   instance pinned to [`ConfigDeliveryPolicy::RunScript`] (one the Milvus Operator created):
+///   the operator's contract, [`ConfigDelivery::MergedAtStart`], which works with every
+///   release and renders the same pod template the operator does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigDelivery {
     /// `user.yaml` (and `hook.yaml`) mounted into `/milvus/configs`.
@@ -84,10 +87,12 @@ pub enum ConfigDelivery {
 }
 
 impl ConfigDelivery {
-    /// The delivery for a Milvus version (see the type's documentation).
+    /// The delivery for a Milvus version under a policy (see the type's documentation):
+    /// [`ConfigDeliveryPolicy::RunScript`] (and any value we do not know) is the operator's
+    /// contract at every version.
     #[must_use]
-    pub fn for_version(version: &milvus_spec::version::MilvusVersion) -> Self {
-        if version.is_at_least(2, 4, 0) {
+    pub fn for_version(version: &milvus_spec::version::MilvusVersion, policy: &ConfigDeliveryPolicy) -> Self {
+        if *policy == ConfigDeliveryPolicy::ByVersion && version.is_at_least(2, 4, 0) {
             Self::Mounted
         } else {
             Self::MergedAtStart
@@ -95,13 +100,29 @@ impl ConfigDelivery {
     }
 
     /// The delivery for the version and image of component settings (the default image when
-    /// none is set).
+    /// none is set) under a policy.
     #[must_use]
-    pub fn of(spec: &ComponentSpec) -> Self {
-        Self::for_version(&milvus_spec::version::MilvusVersion::detect(
-            spec.version.as_deref(),
-            spec.image.as_deref().unwrap_or(names::DEFAULT_MILVUS_IMAGE),
-        ))
+    pub fn of(spec: &ComponentSpec, policy: &ConfigDeliveryPolicy) -> Self {
+        Self::for_version(
+            &milvus_spec::version::MilvusVersion::detect(
+                spec.version.as_deref(),
+                spec.image.as_deref().unwrap_or(names::DEFAULT_MILVUS_IMAGE),
+            ),
+            policy,
+        )
+    }
+
+    /// The policy of an effective `Milvus`: the one pinned in `status.pinnedDecisions`, else
+    /// [`ConfigDeliveryPolicy::ByVersion`] (a new instance; see
+    /// [`crate::plan::pin_decisions`] for how one found in a cluster is pinned).
+    #[must_use]
+    pub fn policy_of(milvus: &milvus_spec::v1beta1::Milvus) -> ConfigDeliveryPolicy {
+        milvus
+            .status
+            .as_ref()
+            .and_then(|s| s.pinned_decisions.as_ref())
+            .and_then(|p| p.config_delivery.clone())
+            .unwrap_or(ConfigDeliveryPolicy::ByVersion)
     }
 }
 /// The config volume's name (the operator's).
@@ -486,7 +507,7 @@ pub(crate) fn render(
     let delivery = if merged.version == comps.global.version && merged.image == comps.global.image {
         ctx.global_delivery
     } else {
-        ConfigDelivery::of(&merged)
+        ConfigDelivery::of(&merged, &ctx.delivery_policy)
     };
     let (volumes, mounts) = pod_volumes(
         ctx,
@@ -576,7 +597,7 @@ pub(crate) fn render(
     containers.extend(decoded(own.sidecars.as_ref(), || own.decoded_sidecars(&prefix)).map_err(&err)?);
     let mut init_containers = Vec::new();
     if delivery == ConfigDelivery::MergedAtStart {
-        init_containers.push(tool_init_container(comps));
+        init_containers.push(tool_init_container(ctx, comps));
     }
     init_containers.extend(
         decoded(own.init_containers.as_ref(), || {
@@ -689,18 +710,8 @@ fn pod_volumes(
             volumes.push(v);
         }
     }
-    let wiring_volumes = || {
-        ctx.wiring
-            .volumes
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| &s.item)
-    };
-    let built_in = wiring_volumes()
-        .filter(|v| v.name == DATA_VOLUME)
-        .chain(config_volumes.iter())
-        .chain(wiring_volumes().filter(|v| v.name != DATA_VOLUME));
-    for v in built_in {
+    let is_data = |v: &Volume| v.name == DATA_VOLUME;
+    for v in operator_order(&ctx.wiring.volumes, component, &config_volumes, is_data) {
         if !volumes.iter().any(|e| e.name == v.name) {
             volumes.push(v.clone());
         }
@@ -715,23 +726,33 @@ fn pod_volumes(
             mounts.push(m.clone());
         }
     }
-    let wiring_mounts = || {
-        ctx.wiring
-            .volume_mounts
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| &s.item)
-    };
-    let built_in = wiring_mounts()
-        .filter(|m| m.name == DATA_VOLUME)
-        .chain(config_mounts.iter())
-        .chain(wiring_mounts().filter(|m| m.name != DATA_VOLUME));
-    for m in built_in {
+    let is_data = |m: &VolumeMount| m.name == DATA_VOLUME;
+    for m in operator_order(&ctx.wiring.volume_mounts, component, &config_mounts, is_data) {
         if !claimed.contains(&m.mount_path.as_str()) && !mounts.iter().any(|e| e.mount_path == m.mount_path) {
             mounts.push(m.clone());
         }
     }
     (volumes, mounts)
+}
+
+/// The dependencies' items of a component around the delivery's own, in the operator's
+/// order: the data volume (or its mount), the delivery's, then the other dependencies'.
+fn operator_order<'a, T>(
+    scoped: &'a [super::Scoped<T>],
+    component: Component,
+    delivery: &'a [T],
+    is_data: impl Fn(&T) -> bool + Copy + 'a,
+) -> impl Iterator<Item = &'a T> + 'a {
+    let of_component = move || {
+        scoped
+            .iter()
+            .filter(move |s| s.includes(component))
+            .map(|s| &s.item)
+    };
+    of_component()
+        .filter(move |i| is_data(i))
+        .chain(delivery.iter())
+        .chain(of_component().filter(move |i| !is_data(i)))
 }
 
 /// The config volume(s) and mounts of a delivery.
@@ -808,15 +829,26 @@ fn config_volumes(
 }
 
 /// The init container that copies `run.sh` and `merge` into `/milvus/tools` (the operator's).
-fn tool_init_container(comps: &MilvusComponents) -> Container {
+///
+/// Its image: `spec.components.toolImage`, else the one pinned when the instance was first
+/// seen (`status.pinnedDecisions.toolImage`), else [`DEFAULT_TOOL_IMAGE`].
+fn tool_init_container(ctx: &Context<'_>, comps: &MilvusComponents) -> Container {
+    let pinned = ctx
+        .milvus
+        .status
+        .as_ref()
+        .and_then(|s| s.pinned_decisions.as_ref())
+        .and_then(|p| p.tool_image.as_deref());
     Container {
         name: TOOL_INIT_CONTAINER.to_owned(),
         image: Some(
             comps
                 .tool_image
-                .clone()
+                .as_deref()
                 .filter(|i| !i.is_empty())
-                .unwrap_or_else(|| DEFAULT_TOOL_IMAGE.to_owned()),
+                .or(pinned.filter(|i| !i.is_empty()))
+                .unwrap_or(DEFAULT_TOOL_IMAGE)
+                .to_owned(),
         ),
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(vec!["/bin/sh".to_owned()]),

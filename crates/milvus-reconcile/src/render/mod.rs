@@ -30,11 +30,14 @@
 //!   release; on the rendered configuration, Milvus 2.3.5 is healthy, keeps its metadata under
 //!   the rendered etcd root path and writes to the rendered bucket (same test).
 //!
-//! We mount `user.yaml` for 2.4 and later: no tool image to mirror for air-gapped installs or
-//! to keep in step with an operator release, one container fewer to start, and Milvus's own
-//! precedence instead of a merge tool's. Earlier releases, and tags we cannot read a version
-//! from, get the operator's contract (image `spec.components.toolImage`, else
-//! [`deployment::DEFAULT_TOOL_IMAGE`]), so their pods also match what the operator renders.
+//! For a new instance we mount `user.yaml` for 2.4 and later: no tool image to mirror for
+//! air-gapped installs or to keep in step with an operator release, one container fewer to
+//! start, and Milvus's own precedence instead of a merge tool's. Earlier releases, and tags we
+//! cannot read a version from, get the operator's contract (image `spec.components.toolImage`,
+//! else the pinned one, else [`deployment::DEFAULT_TOOL_IMAGE`]), so their pods also match what
+//! the operator renders. Which of the two an instance gets is decided once and pinned
+//! (`status.pinnedDecisions.configDelivery`, see [`crate::plan::decisions`]): an instance the
+//! operator created keeps its contract at every version.
 //!
 //! The trade-off of mounting: a `subPath` mount is not refreshed by the kubelet, so a
 //! ConfigMap change reaches a pod when it restarts. The plan says so when a config change does
@@ -257,6 +260,7 @@ pub fn render(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
+    let delivery_policy = deployment::ConfigDelivery::policy_of(milvus);
     let ctx = Context {
         milvus,
         name: name.clone(),
@@ -269,7 +273,9 @@ pub fn render(
                 .as_ref()
                 .map(|c| &c.global)
                 .unwrap_or(&ComponentSpec::default()),
+            &delivery_policy,
         ),
+        delivery_policy,
     };
     let mut objects = Vec::new();
     for obj in &wiring.objects {
@@ -355,6 +361,8 @@ pub(crate) struct Context<'a> {
     pub wiring: &'a DependencyWiring,
     /// How `user.yaml` reaches components that run the global version and image.
     pub global_delivery: deployment::ConfigDelivery,
+    /// The instance's pinned config delivery policy.
+    pub delivery_policy: milvus_spec::v1beta1::ConfigDeliveryPolicy,
 }
 
 impl Context<'_> {

@@ -109,7 +109,8 @@ pub fn rendered(m: &Milvus) -> Rendered {
 
 /// Render and plan `new` against `observed`.
 pub fn plan_against(new: &Milvus, observed: &Observed, options: &PlanOptions) -> (Rendered, Plan) {
-    let e = effective(new);
+    let mut e = effective(new);
+    plan::pin_decisions(&mut e, observed);
     let r = render::render(&e, &wiring_observing(&e, observed), &observed.secret_contents()).unwrap();
     let p = plan::plan(&e, &r, observed, options).unwrap();
     (r, p)
