@@ -52,6 +52,7 @@ pub mod probe;
 pub mod provider;
 pub mod readiness;
 pub mod registry;
+pub mod rollout;
 pub mod settings;
 pub mod storage;
 pub mod teardown;

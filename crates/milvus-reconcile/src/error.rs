@@ -63,6 +63,16 @@ pub enum Error {
         /// The step that must wait.
         to: String,
     },
+    /// Deleting the instance would need a set of objects its provider does not bound (a
+    /// selection without labels, or `pvcDeletion` without PVC targets): refused rather than
+    /// guessed, since a guess could select every object of its kind in the namespace.
+    #[error("cannot plan the teardown of {provider}: {message}")]
+    Teardown {
+        /// The provider (or `milvus`).
+        provider: String,
+        /// What is missing.
+        message: String,
+    },
     /// Observed objects could not be read (not a Kubernetes object, a List without items...).
     #[error("observed objects: {0}")]
     Observed(String),

@@ -15,7 +15,7 @@
 mod common;
 
 use milvus_reconcile::{
-    plan::{Action, Observed, PlanOptions},
+    plan::{self, Observed, Operation, PlanOptions, diff},
     render::Rendered,
 };
 use milvus_spec::v1beta1::{ConfigDeliveryPolicy, Milvus};
@@ -88,7 +88,7 @@ fn order_differences(desired: &Value, observed: &Value) -> Vec<String> {
 }
 
 fn running(o: &Observed, name: &str) -> bool {
-    o.get("Deployment", name)
+    o.find("Deployment", name)
         .and_then(|d| d.pointer("/spec/replicas"))
         .and_then(Value::as_i64)
         .is_some_and(|r| r > 0)
@@ -116,11 +116,30 @@ fn operator_instances_at_every_version_adopt_without_a_template_change() {
         let running = running_deployments(&r, &o);
         assert!(!running.is_empty(), "{fixture}: no running Deployment rendered");
         for d in running {
-            let id = format!("update:{}", d.reference());
-            assert!(p.step(&id).is_none(), "{fixture}: {id}:\n{text}");
-            let theirs = o.get("Deployment", &d.name).unwrap();
+            let theirs = o.find("Deployment", &d.name).unwrap();
             let order = order_differences(&d.value["spec"]["template"], &theirs["spec"]["template"]);
             assert!(order.is_empty(), "{fixture}: {}: {order:#?}", d.name);
+            // Our ownership label is added to the Deployment's metadata; what that apply sends
+            // keeps the pod template as the cluster has it.
+            let id = format!("update:{}", d.reference());
+            if let Some(s) = p.step(&id) {
+                assert!(!s.restarts_pods, "{fixture}: {id}:\n{text}");
+                assert!(
+                    s.changes.iter().all(|c| c.path.starts_with("metadata.labels")),
+                    "{fixture}: {id}:\n{text}"
+                );
+                let sent = plan::object_to_apply(s, &r, &o).unwrap();
+                let template = &sent["spec"]["template"];
+                assert_eq!(
+                    diff::changes(template, &theirs["spec"]["template"]),
+                    [],
+                    "{fixture}: {id} sends another template"
+                );
+                assert!(
+                    order_differences(template, &theirs["spec"]["template"]).is_empty(),
+                    "{fixture}: {id}"
+                );
+            }
         }
     }
 }
@@ -147,7 +166,7 @@ fn adopted_instances_keep_the_operators_config_delivery_after_an_image_change() 
             );
             assert!(
                 p.step(&format!("update:{}", d.reference()))
-                    .is_some_and(|s| s.action == Action::Update && s.restarts_pods),
+                    .is_some_and(|s| s.action == Operation::Update && s.restarts_pods),
                 "{fixture}: {} rolls to {next}:\n{text}",
                 d.name
             );
@@ -156,7 +175,7 @@ fn adopted_instances_keep_the_operators_config_delivery_after_an_image_change() 
         for s in p
             .steps
             .iter()
-            .filter(|s| s.action == Action::Update && s.restarts_pods)
+            .filter(|s| s.action == Operation::Update && s.restarts_pods)
         {
             for c in &s.changes {
                 assert!(
@@ -191,9 +210,23 @@ fn a_new_instance_gets_user_yaml_mounted_from_2_4_on() {
         &PlanOptions::default(),
     );
     assert_eq!(p.config_delivery, ConfigDeliveryPolicy::ByVersion);
-    let proxy = r.get("Deployment", "my-release-milvus-proxy").unwrap();
+    let proxy = r.find("Deployment", "my-release-milvus-proxy").unwrap();
     assert_eq!(
         proxy.value["spec"]["template"]["spec"]["containers"][0]["args"][0],
         "milvus"
     );
+    // The operator's pods differ from ours only in plumbing refreshed lazily: the label
+    // update sends their plumbing, so no pod restarts.
+    let o = observed("operator-cluster-2.6.11.yaml");
+    let s = p.step("update:Deployment/my-release-milvus-proxy").unwrap();
+    assert!(!s.restarts_pods);
+    assert!(s.apply.as_ref().unwrap().keep_cluster_plumbing);
+    let sent = plan::object_to_apply(s, &r, &o).unwrap();
+    let theirs = &o.find("Deployment", "my-release-milvus-proxy").unwrap()["spec"]["template"];
+    assert_eq!(diff::changes(&sent["spec"]["template"], theirs), []);
+    assert_eq!(
+        sent["spec"]["template"]["spec"]["containers"][0]["args"][0],
+        "/milvus/tools/run.sh"
+    );
+    assert!(order_differences(&sent["spec"]["template"], theirs).is_empty());
 }

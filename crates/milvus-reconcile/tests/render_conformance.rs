@@ -21,7 +21,7 @@ use std::{
 };
 
 use milvus_reconcile::{
-    plan::{Action, Observed, PlanOptions},
+    plan::{Observed, Operation, PlanOptions},
     render::Rendered,
 };
 use milvus_spec::{v1beta1::Milvus, validate};
@@ -163,7 +163,7 @@ fn a_built_in_message_stream_gives_each_component_one_data_volume() {
             "spec": {"dependencies": {"msgStreamType": mq, mq: {"persistence": persistence}}}
         }));
         let r = common::rendered(&m);
-        let d = r.get("Deployment", "one-milvus-standalone").unwrap();
+        let d = r.find("Deployment", "one-milvus-standalone").unwrap();
         let pod = &d.value["spec"]["template"]["spec"];
         let data: Vec<&Value> = pod["volumes"]
             .as_array()
@@ -204,7 +204,7 @@ fn the_data_pvc_is_rendered_once_and_created_before_its_workload() {
     assert_eq!(pvcs, ["one-data"]);
     let create = p.step("create:PersistentVolumeClaim/one-data").unwrap();
     let standalone = p.step("create:Deployment/one-milvus-standalone").unwrap();
-    assert_eq!(create.action, Action::Create);
+    assert_eq!(create.action, Operation::Create);
     assert!(create.wave < standalone.wave, "{create:?}\n{standalone:?}");
 }
 

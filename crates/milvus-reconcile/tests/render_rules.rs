@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 fn deployment(m: &milvus_spec::v1beta1::Milvus, name: &str) -> Value {
     common::rendered(m)
-        .get("Deployment", name)
+        .find("Deployment", name)
         .unwrap_or_else(|| panic!("no Deployment/{name}"))
         .value
         .clone()
@@ -224,7 +224,7 @@ fn service_target_ports_by_number_and_legacy_selector() {
                "spec": {"components": {"targetPortType": "integer", "proxy": {"serviceRestfulPort": 8080}}}}),
     );
     let r = common::rendered(&m);
-    let svc = &r.get("Service", "my-release-milvus").unwrap().value;
+    let svc = &r.find("Service", "my-release-milvus").unwrap().value;
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], 19530);
     assert_eq!(svc["spec"]["ports"][2]["name"], "restful");
     assert_eq!(svc["spec"]["selector"]["app.kubernetes.io/component"], "proxy");
@@ -238,7 +238,7 @@ fn ingress_tls_is_sorted_and_uses_the_configured_port() {
             "hosts": ["a.example"], "tlsSecretRefs": {"z-tls": ["a.example"], "a-tls": ["b.example"]}}}}}}),
     );
     let r = common::rendered(&m);
-    let ing = &r.get("Ingress", "my-release-milvus").unwrap().value;
+    let ing = &r.find("Ingress", "my-release-milvus").unwrap().value;
     assert_eq!(ing["spec"]["tls"][0]["secretName"], "a-tls");
     assert_eq!(
         ing.pointer("/spec/rules/0/http/paths/0/backend/service/port/number")
@@ -254,13 +254,13 @@ fn pod_monitor_unless_disabled_and_relabelings_sorted() {
         json!({"spec": {"components": {"metricLabels": {"zz": "1", "aa": "2"}}}}),
     );
     let r = common::rendered(&m);
-    let pm = &r.get("PodMonitor", "my-release").unwrap().value;
+    let pm = &r.find("PodMonitor", "my-release").unwrap().value;
     assert_eq!(
         pm["spec"]["podMetricsEndpoints"][0]["metricRelabelings"][0]["targetLabel"],
         "aa"
     );
     let off = common::with(&m, json!({"spec": {"components": {"disableMetric": true}}}));
-    assert!(common::rendered(&off).get("PodMonitor", "my-release").is_none());
+    assert!(common::rendered(&off).find("PodMonitor", "my-release").is_none());
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn data_pvc_for_persistent_builtin_streams_goes_to_the_writer_only() {
         json!({"spec": {"dependencies": {"woodpecker": {"persistence": {"enabled": true}}}}}),
     );
     let r = common::rendered(&m);
-    let pvc = &r.get("PersistentVolumeClaim", "my-release-data").unwrap().value;
+    let pvc = &r.find("PersistentVolumeClaim", "my-release-data").unwrap().value;
     assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "5Gi");
     assert_eq!(pvc["spec"]["accessModes"], json!(["ReadWriteOnce"]));
     assert!(pvc["metadata"].get("ownerReferences").is_none());

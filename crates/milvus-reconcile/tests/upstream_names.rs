@@ -177,7 +177,7 @@ fn upstream_samples_get_the_operator_names_labels_and_selectors() {
             }
 
             let svc = r
-                .get("Service", &format!("{name}-milvus"))
+                .find("Service", &format!("{name}-milvus"))
                 .unwrap_or_else(|| panic!("{what}: Service"));
             let sel = labels(svc.value.pointer("/spec/selector"));
             assert_eq!(sel.get("app.kubernetes.io/instance"), Some(&name), "{what}");
@@ -192,10 +192,10 @@ fn upstream_samples_get_the_operator_names_labels_and_selectors() {
                 .and_then(|c| c.active_config_map.clone())
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| name.clone());
-            assert!(r.get("ConfigMap", &cm).is_some(), "{what}: ConfigMap {cm}");
+            assert!(r.find("ConfigMap", &cm).is_some(), "{what}: ConfigMap {cm}");
             let metrics_off = e.spec.components.as_ref().and_then(|c| c.disable_metric) == Some(true);
             assert_eq!(
-                r.get("PodMonitor", &name).is_some(),
+                r.find("PodMonitor", &name).is_some(),
                 !metrics_off,
                 "{what}: PodMonitor"
             );

@@ -50,13 +50,23 @@ fn uses_run_script(deployment: &Value) -> bool {
     init || args || mount
 }
 
-/// The config delivery policy for an instance seen for the first time: the operator's
-/// contract when any of its Deployments in the cluster uses it, ours otherwise.
+/// The Deployments of the instance in the cluster.
+fn deployments<'a>(
+    namespace: &str,
+    instance: &'a str,
+    observed: &'a Observed,
+) -> impl Iterator<Item = &'a Value> {
+    observed
+        .of_kind(namespace, "apps", "Deployment")
+        .map(|e| e.value)
+        .filter(move |v| is_ours(instance, v))
+}
+
+/// The config delivery policy for an instance seen for the first time (in `namespace`): the
+/// operator's contract when any of its Deployments in the cluster uses it, ours otherwise.
 #[must_use]
-pub fn config_delivery_for(instance: &str, observed: &Observed) -> ConfigDeliveryPolicy {
-    let found = observed
-        .iter()
-        .any(|(kind, _, v)| kind == "Deployment" && is_ours(instance, v) && uses_run_script(v));
+pub fn config_delivery_for(namespace: &str, instance: &str, observed: &Observed) -> ConfigDeliveryPolicy {
+    let found = deployments(namespace, instance, observed).any(uses_run_script);
     if found {
         ConfigDeliveryPolicy::RunScript
     } else {
@@ -71,20 +81,23 @@ pub fn config_delivery_for(instance: &str, observed: &Observed) -> ConfigDeliver
 /// A decision pinned earlier is kept whatever the cluster shows.
 pub fn pin_decisions(milvus: &mut Milvus, observed: &Observed) -> PinnedDecisions {
     let instance = milvus.metadata.name.clone().unwrap_or_default();
+    let namespace = milvus
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
     let pinned = milvus
         .status
         .get_or_insert_with(MilvusStatus::default)
         .pinned_decisions
         .get_or_insert_with(PinnedDecisions::default);
     if pinned.config_delivery.is_none() {
-        pinned.config_delivery = Some(config_delivery_for(&instance, observed));
+        pinned.config_delivery = Some(config_delivery_for(&namespace, &instance, observed));
     }
     if pinned.tool_image.is_none() {
         // The lowest image seen, should two Deployments differ (a half-finished rollout).
-        pinned.tool_image = observed
-            .iter()
-            .filter(|(kind, _, v)| *kind == "Deployment" && is_ours(&instance, v))
-            .filter_map(|(_, _, v)| tool_image(v))
+        pinned.tool_image = deployments(&namespace, &instance, observed)
+            .filter_map(tool_image)
             .min()
             .map(str::to_owned);
     }

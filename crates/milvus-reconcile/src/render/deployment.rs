@@ -660,7 +660,6 @@ pub(crate) fn render(
             namespace: Some(ctx.namespace.clone()),
             labels: Some(labels),
             annotations: (!annotations.is_empty()).then_some(annotations),
-            owner_references: ctx.owner_references(),
             ..ObjectMeta::default()
         },
         spec: DeploymentSpec {
