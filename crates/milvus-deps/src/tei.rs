@@ -42,7 +42,7 @@ fn tei_image(values: &mut Values, ctx: &ProviderContext) -> Result<String> {
         return Ok(image);
     }
     // No repository: a tag alone is the default image's at that tag, as the chart has it.
-    let tag = flux::string_at(values, &["image", "tag"], VALUES_PATH, true)?;
+    let tag = flux::string_at(values, &["image", "tag"], VALUES_PATH)?;
     let default = ImageRef::parse(DEFAULT_IMAGE).map_err(|e| Error::InvalidValues {
         path: format!("{VALUES_PATH}.image"),
         message: e.to_string(),

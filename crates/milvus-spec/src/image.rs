@@ -16,7 +16,7 @@
 //! never read as a tag. A digest (`@sha256:...`) may follow the tag; when both are given the
 //! runtimes pull by digest.
 //!
-//! [`ImageRef::to_string`] writes the reference back as it was given (no registry added);
+//! Displaying an [`ImageRef`] writes the reference back as it was given (no registry added);
 //! [`ImageRef::canonical`] writes it fully qualified (`docker.io/library/busybox:1.36`), the
 //! form image lists use, so the same image is never listed twice under two spellings. A
 //! missing tag is left missing (the runtimes pull `latest`).

@@ -16,6 +16,31 @@
 //!
 //! When a Milvus Operator already installed the release `NAME-etcd`, nothing is rendered: the
 //! release is adopted (see [`crate::adopted`]).
+//!
+//! # Values
+//!
+//! `inCluster.values` are read under the bitnami etcd chart's keys (the 8.x chart the
+//! operator installs for new instances; 6.x's `auth.rbac.enabled` too), with the chart's
+//! meaning:
+//!
+//! - honoured ([`KNOWN_VALUES`]): `replicaCount`; `image.registry`, `image.repository`,
+//!   `image.tag`, `image.digest`, `image.pullPolicy`, `image.pullSecrets`;
+//!   `global.imageRegistry` (wins over `image.registry`), `global.imagePullSecrets`,
+//!   `global.storageClass` (wins over `persistence.storageClass`); `persistence.enabled`,
+//!   `persistence.storageClass` (`-` for no dynamic provisioning), `persistence.size`,
+//!   `persistence.accessModes`; `resources`; `auth.rbac.create` (or `enabled`),
+//!   `auth.rbac.existingSecret`, `auth.rbac.existingSecretPasswordKey`; `autoCompactionMode`,
+//!   `autoCompactionRetention`; `extraEnvVars`; `nodeSelector`, `tolerations`, `affinity`;
+//!   `pdb.create`, `pdb.minAvailable`;
+//! - known to the chart, not supported here ([`CHART_ONLY_VALUES`], a warning each): among
+//!   others `service.*`, the probes, `podLabels` and `podAnnotations`, the security contexts,
+//!   `auth.token`, `auth.client` and `auth.peer` (TLS), `auth.rbac.rootPassword` (a password
+//!   belongs in `existingSecret`), `logLevel`, `metrics`, `disasterRecovery`,
+//!   `startFromSnapshot`, `persistence.annotations`;
+//! - milvus-helm's (`enabled`, `name`, `persistence.accessMode`, which the chart does not
+//!   read): an info that they have no effect.
+//!
+//! A value of the wrong type is an error at its path ("must be an integer, not a string").
 
 use std::collections::BTreeMap;
 

@@ -23,6 +23,14 @@
 //! Every node is broker and controller; node ids are pod ordinals and the controller voters
 //! are fixed at creation, so the node count cannot change later (a transition finding says
 //! so). The cluster id is derived from namespace and name, so rendering is deterministic.
+//!
+//! # Values
+//!
+//! The keys are the bitnami Kafka chart's where they mean the same ([`KNOWN_VALUES`]); the
+//! chart's other keys ([`CHART_ONLY_VALUES`]: ZooKeeper, listeners, `auth`, the broker
+//! properties such as `maxMessageBytes`, ...) are a warning each, and milvus-helm's `enabled`,
+//! `name` and `persistence.accessMode` an info. A value of the wrong type is an error at its
+//! path.
 
 use std::collections::BTreeMap;
 

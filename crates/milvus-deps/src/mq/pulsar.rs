@@ -257,19 +257,16 @@ const COMPONENT_IMAGES: [(&str, &str); 8] = [
 
 const VALUES_PATH: &str = "spec.dependencies.pulsar.inCluster.values";
 
-/// A string at `path` of chart values, type-checked: `Ok(None)` when absent or null.
-pub(crate) fn string_at(values: &Values, path: &[&str], base: &str, numbers: bool) -> Result<Option<String>> {
+/// A string at `path` of chart values, type-checked as the native providers' typed values
+/// are: `Ok(None)` when absent or null. A number is not a string here either: a tag written
+/// `3.10` would reach the chart as `3.1`.
+pub(crate) fn string_at(values: &Values, path: &[&str], base: &str) -> Result<Option<String>> {
     match values.get_path(path) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) if numbers => Ok(Some(n.to_string())),
         Some(other) => Err(Error::InvalidValues {
             path: format!("{base}.{}", path.join(".")),
-            message: format!(
-                "must be a string{}, not {}",
-                if numbers { " or a number" } else { "" },
-                json_kind(other)
-            ),
+            message: format!("must be a string, not {}", json_kind(other)),
         }),
     }
 }
@@ -299,10 +296,10 @@ pub(crate) fn rewrite_image(
     fn path<'a>(at: &[&'a str], leaf: &'a str) -> Vec<&'a str> {
         at.iter().copied().chain(std::iter::once(leaf)).collect()
     }
-    let Some(repository) = string_at(values, &path(at, "repository"), base, false)? else {
+    let Some(repository) = string_at(values, &path(at, "repository"), base)? else {
         return Ok(None);
     };
-    let tag = string_at(values, &path(at, "tag"), base, true)?.filter(|t| !t.is_empty());
+    let tag = string_at(values, &path(at, "tag"), base)?.filter(|t| !t.is_empty());
     let invalid = |leaf: &str, e: milvus_spec::image::ImageError| Error::InvalidValues {
         path: format!("{base}.{}.{leaf}", at.join(".")),
         message: format!("not usable in an image reference: {e}"),

@@ -14,6 +14,21 @@
 //! when absent, never updated ([`DesiredObject::create_only`](crate::DesiredObject)).
 //! `accessKey`/`secretKey` in `values` are ignored with a warning: they would be a secret
 //! value in the spec.
+//!
+//! # Values
+//!
+//! `inCluster.values` are read under the keys of milvus-helm's MinIO chart (8.0.x, the one the
+//! operator installs), with the chart's meaning; [`KNOWN_VALUES`] lists them, and the few
+//! extensions the bitnami-style providers share (`image.registry`, `image.digest`,
+//! `global.imageRegistry`, `global.storageClass`, `persistence.accessModes`). The chart has no
+//! `image.registry`: an `image.repository` that names a registry
+//! (`registry.example.cn/milvusdb/minio`) is pulled from it. `persistence.accessMode` (one
+//! mode) is the chart's key. Keys of the chart not supported here ([`CHART_ONLY_VALUES`]:
+//! `existingSecret`, `tls`, `service.*`, the probes, `podDisruptionBudget`, the gateways,
+//! `defaultBucket`, `persistence.existingClaim`, ...) are a warning each; milvus-helm's own keys
+//! under `minio` (`bucketName`, `rootPath`, `useIAM`, ...; Milvus's bucket is
+//! `spec.config.minio.bucketName`) an info that they have no effect. A value of the wrong type is
+//! an error at its path.
 
 use std::collections::BTreeMap;
 
