@@ -492,3 +492,49 @@ impl CredentialSource for FixedCredentials {
         format!("{}-{secret}-{key}", self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_settings_rewrite_the_registry_the_runtime_would_pull_from() {
+        let s = ImageSettings {
+            registry: Some("mirror.local".into()),
+            ..ImageSettings::default()
+        };
+        assert_eq!(s.resolve("busybox:1.36"), "mirror.local/library/busybox:1.36");
+        assert_eq!(
+            s.resolve("quay.io/coreos/etcd:v3.5"),
+            "mirror.local/coreos/etcd:v3.5"
+        );
+        assert_eq!(
+            s.resolve(
+                "localhost:5000/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+            ),
+            "mirror.local/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        );
+        // A registry the parser cannot read is prefixed as given rather than dropped.
+        let odd = ImageSettings {
+            registry: Some("my_mirror".into()),
+            ..ImageSettings::default()
+        };
+        assert_eq!(odd.resolve("minio/minio:1"), "my_mirror/minio/minio:1");
+        // What is not an image reference is left alone.
+        assert_eq!(s.resolve("Not An Image"), "Not An Image");
+    }
+
+    #[test]
+    fn an_override_matches_every_spelling_of_the_image_and_wins_over_the_registry() {
+        let s = ImageSettings {
+            registry: Some("mirror.local".into()),
+            overrides: BTreeMap::from([(
+                "docker.io/library/busybox:1.36".to_owned(),
+                "r.local/bb:2".to_owned(),
+            )]),
+        };
+        assert_eq!(s.resolve("busybox:1.36"), "r.local/bb:2");
+        assert_eq!(s.resolve("docker.io/busybox:1.36"), "r.local/bb:2");
+        assert_eq!(s.resolve("busybox:1.37"), "mirror.local/library/busybox:1.37");
+    }
+}

@@ -206,3 +206,50 @@ pub(crate) fn stringify(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::type_message;
+
+    #[test]
+    fn type_errors_name_the_types_in_the_spec_s_words_without_the_value() {
+        for (serde, ours) in [
+            (
+                r#"invalid type: string "hunter2", expected i64"#,
+                "must be an integer, not a string",
+            ),
+            (
+                "invalid type: integer `5`, expected a string",
+                "must be a string, not an integer",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected u32",
+                "must be an integer, not a number",
+            ),
+            (
+                "invalid type: sequence, expected a map",
+                "must be an object, not a list",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "must be a list, not an object",
+            ),
+            (
+                "invalid type: boolean `true`, expected struct ResourceRequirements",
+                "must be an object, not a boolean",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be an integer from 0 to 4294967295",
+            ),
+            (
+                "invalid value: integer `4294967296`, expected i32",
+                "must be an integer from -2147483648 to 2147483647",
+            ),
+        ] {
+            assert_eq!(type_message(serde), ours, "{serde}");
+        }
+        assert_eq!(type_message("missing field `name`"), "missing field `name`");
+        assert!(!type_message(r#"unknown variant `hunter2`, expected `a`"#).contains("hunter2"));
+    }
+}
