@@ -74,7 +74,9 @@ fn render_effective(
     observed: &Observed,
     credentials: Arc<dyn CredentialSource>,
 ) -> Result<(Milvus, render::Rendered), u8> {
-    let effective = defaults::milvus(m, None).milvus;
+    let mut effective = defaults::milvus(m, None).milvus;
+    // What the cluster shows decides the config delivery of an instance seen the first time.
+    plan::pin_decisions(&mut effective, observed);
     let namespace = effective
         .metadata
         .namespace

@@ -67,6 +67,7 @@ use crate::{
     },
 };
 
+pub mod decisions;
 pub mod diff;
 pub mod graph;
 pub mod observed;
@@ -75,6 +76,7 @@ pub mod output;
 pub mod step;
 pub mod waves;
 
+pub use decisions::pin_decisions;
 pub use observed::Observed;
 pub use order::{OrderTable, Upgrade26Order};
 pub use step::{Action, Step};
@@ -102,6 +104,8 @@ pub struct Plan {
     pub milvus: String,
     /// The name of the component order table used.
     pub order: String,
+    /// How `user.yaml` reaches Milvus for this instance: the pinned policy ([`decisions`]).
+    pub config_delivery: milvus_spec::v1beta1::ConfigDeliveryPolicy,
     /// Steps sorted by wave, then by the order the planner added them.
     pub steps: Vec<Step>,
     /// Things people should know (kept data, config reload, disputed orders).
@@ -156,7 +160,12 @@ impl Builder {
         self.graph.before(before, after)
     }
 
-    fn finish(self, milvus: String, order: String) -> Plan {
+    fn finish(
+        self,
+        milvus: String,
+        order: String,
+        config_delivery: milvus_spec::v1beta1::ConfigDeliveryPolicy,
+    ) -> Plan {
         let (wave, order_idx) = waves::layers(&self.graph);
         let inner = self.graph.inner();
         let mut by_node: Vec<Option<Step>> = (0..inner.node_count()).map(|_| None).collect();
@@ -180,6 +189,7 @@ impl Builder {
         Plan {
             milvus,
             order,
+            config_delivery,
             steps,
             warnings: self.warnings,
         }
@@ -362,6 +372,7 @@ pub fn plan(
     let default_components = MilvusComponents::default();
     let comps = milvus.spec.components.as_ref().unwrap_or(&default_components);
     let mut b = Builder::default();
+    let delivery_policy = ConfigDelivery::policy_of(milvus);
 
     // Config first: whether it changed decides whether `checksum/config` may differ.
     let config_unchanged = rendered
@@ -495,7 +506,7 @@ pub fn plan(
     }) {
         let Some(action) = d.action else { continue };
         let reason = match (action, d.object.kind.as_str()) {
-            (Action::Create, "ConfigMap") => match ConfigDelivery::of(&comps.global) {
+            (Action::Create, "ConfigMap") => match ConfigDelivery::of(&comps.global, &delivery_policy) {
                 ConfigDelivery::Mounted => format!(
                     "user.yaml for every component (mounted at {})",
                     deployment::USER_YAML_PATH
@@ -811,7 +822,7 @@ pub fn plan(
     } else {
         format!("{} (nothing to order)", table.name)
     };
-    Ok(b.finish(rendered.instance.clone(), order_name))
+    Ok(b.finish(rendered.instance.clone(), order_name, delivery_policy))
 }
 
 /// Whether a Deployment in the cluster reports a complete rollout.
@@ -1036,7 +1047,11 @@ fn plan_deletion(milvus: &Milvus, rendered: &Rendered, observed: &Observed) -> R
             ));
         }
     }
-    Ok(b.finish(rendered.instance.clone(), "deletion".to_owned()))
+    Ok(b.finish(
+        rendered.instance.clone(),
+        "deletion".to_owned(),
+        ConfigDelivery::policy_of(milvus),
+    ))
 }
 
 /// Applies a plan's steps to observed objects, wave by wave, as a simple in-memory cluster

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Steps also carry `gate`, `restarts_pods` and `changes` (`path`, `from`, `to`), and the plan
-//! `order` (the order table used).
+//! `order` (the order table used) and `config_delivery` (`runScript` or `byVersion`, see
+//! [`super::decisions`]).
 
 use std::fmt::Write;
 
@@ -53,6 +54,7 @@ impl std::str::FromStr for Format {
 struct JsonPlan<'a> {
     milvus: &'a str,
     order: &'a str,
+    config_delivery: &'a milvus_spec::v1beta1::ConfigDeliveryPolicy,
     steps: &'a [Step],
     warnings: &'a [String],
 }
@@ -74,6 +76,7 @@ pub fn json(plan: &Plan) -> String {
     let p = JsonPlan {
         milvus: &plan.milvus,
         order: &plan.order,
+        config_delivery: &plan.config_delivery,
         steps: &plan.steps,
         warnings: &plan.warnings,
     };
@@ -87,6 +90,11 @@ pub fn json(plan: &Plan) -> String {
 pub fn text(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for {} (order: {})", plan.milvus, plan.order);
+    let _ = writeln!(
+        out,
+        "config delivery: {}",
+        super::decisions::describe(&plan.config_delivery)
+    );
     if plan.steps.is_empty() {
         let _ = writeln!(out, "No changes: the cluster matches the spec.");
     }

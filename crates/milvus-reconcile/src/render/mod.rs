@@ -10,8 +10,7 @@
 //! | the client Service | `<name>-milvus` | [`service`] |
 //! | the Ingress, when asked for | `<name>-milvus` | [`ingress`] |
 //! | the PodMonitor, unless `disableMetric` | `<name>` | [`pod_monitor`] |
-//! | the data PVC of a built-in message stream | `<name>-data` | [`pvc`] |
-//! | the objects of in-cluster dependencies | from the providers | [`DependencyWiring`] |
+//! //! | the objects of the dependencies (the in-cluster etcd, MinIO, Pulsar; the data PVC `<name>-data` of a built-in message stream) | from the providers | [`DependencyWiring`] |
 //!
 //! Names, labels and selectors are the Milvus Operator's ([`milvus_spec::names`]), so a cluster
 //! it created can be adopted: selectors are immutable.
@@ -31,11 +30,14 @@
 //!   release; on the rendered configuration, Milvus 2.3.5 is healthy, keeps its metadata under
 //!   the rendered etcd root path and writes to the rendered bucket (same test).
 //!
-//! We mount `user.yaml` for 2.4 and later: no tool image to mirror for air-gapped installs or
-//! to keep in step with an operator release, one container fewer to start, and Milvus's own
-//! precedence instead of a merge tool's. Earlier releases, and tags we cannot read a version
-//! from, get the operator's contract (image `spec.components.toolImage`, else
-//! [`deployment::DEFAULT_TOOL_IMAGE`]), so their pods also match what the operator renders.
+//! For a new instance we mount `user.yaml` for 2.4 and later: no tool image to mirror for
+//! air-gapped installs or to keep in step with an operator release, one container fewer to
+//! start, and Milvus's own precedence instead of a merge tool's. Earlier releases, and tags we
+//! cannot read a version from, get the operator's contract (image `spec.components.toolImage`,
+//! else the pinned one, else [`deployment::DEFAULT_TOOL_IMAGE`]), so their pods also match what
+//! the operator renders. Which of the two an instance gets is decided once and pinned
+//! (`status.pinnedDecisions.configDelivery`, see [`crate::plan::decisions`]): an instance the
+//! operator created keeps its contract at every version.
 //!
 //! The trade-off of mounting: a `subPath` mount is not refreshed by the kubelet, so a
 //! ConfigMap change reaches a pod when it restarts. The plan says so when a config change does
@@ -171,8 +173,8 @@ impl DesiredObject {
     }
 }
 
-/// Every object a `Milvus` should have, in a stable order: dependency objects, the ConfigMap,
-/// the data PVC, Deployments (in the order of [`workloads::workloads`]), the Service, the
+/// Every object a `Milvus` should have, in a stable order: dependency objects (the data PVC of
+/// a built-in message stream among them), the ConfigMap, Deployments (in the order of [`workloads::workloads`]), the Service, the
 /// Ingress and the PodMonitor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -258,6 +260,7 @@ pub fn render(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
+    let delivery_policy = deployment::ConfigDelivery::policy_of(milvus);
     let ctx = Context {
         milvus,
         name: name.clone(),
@@ -270,7 +273,9 @@ pub fn render(
                 .as_ref()
                 .map(|c| &c.global)
                 .unwrap_or(&ComponentSpec::default()),
+            &delivery_policy,
         ),
+        delivery_policy,
     };
     let mut objects = Vec::new();
     for obj in &wiring.objects {
@@ -288,16 +293,6 @@ pub fn render(
         None,
         &cm,
     )?);
-    if let Some(p) = pvc::render(&ctx)? {
-        objects.push(DesiredObject::from_typed(
-            "v1",
-            "PersistentVolumeClaim",
-            p.metadata.name.as_deref().unwrap_or_default(),
-            Target::Milvus,
-            None,
-            &p,
-        )?);
-    }
     // A Secret the providers create (the in-cluster MinIO credentials) and that is not there
     // yet will hold what they rendered, so pods are hashed with that from the start and do not
     // roll once it exists. An observed Secret wins: it is never updated after creation.
@@ -366,6 +361,8 @@ pub(crate) struct Context<'a> {
     pub wiring: &'a DependencyWiring,
     /// How `user.yaml` reaches components that run the global version and image.
     pub global_delivery: deployment::ConfigDelivery,
+    /// The instance's pinned config delivery policy.
+    pub delivery_policy: milvus_spec::v1beta1::ConfigDeliveryPolicy,
 }
 
 impl Context<'_> {
