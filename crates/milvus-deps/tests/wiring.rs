@@ -285,6 +285,47 @@ async fn preflight_reports_missing_flux_and_storage_class() {
         == "error: spec.dependencies.etcd.inCluster.values.persistence.storageClass: StorageClass `fast-ssd` does not exist (create it, or name an existing StorageClass)"), "{text:?}");
 }
 
+#[tokio::test]
+async fn preflight_checks_global_storage_class_at_its_path_and_a_dash_needs_no_class() {
+    let facts = ClusterFacts {
+        kinds: None,
+        storage_classes: Some(BTreeSet::from(["standard".to_owned()])),
+        has_default_storage_class: Some(false),
+    };
+    let findings = |values: serde_json::Value| {
+        let ctx = common::ctx(json!({"dependencies": {"etcd": {"inCluster": {"values": values}},
+            "storage": {"external": true, "endpoint": "minio:9000", "secretRef": "s"}}}))
+        .with_cluster(facts.clone());
+        async move {
+            let resolved = Registry::builtin().resolve(&ctx).await.unwrap();
+            resolved
+                .findings()
+                .iter()
+                .filter(|f| f.code.contains("storage-class"))
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        findings(json!({"global": {"storageClass": "gold"}, "persistence": {"storageClass": "standard"}}))
+            .await,
+        [
+            "error: spec.dependencies.etcd.inCluster.values.global.storageClass: StorageClass `gold` does not exist (create it, or name an existing StorageClass)"
+        ]
+    );
+    assert!(
+        findings(json!({"persistence": {"storageClass": "-"}}))
+            .await
+            .is_empty(),
+        "`-` binds pre-made volumes"
+    );
+    assert_eq!(
+        findings(json!({})).await.len(),
+        1,
+        "no class and no default class"
+    );
+}
+
 struct Healthy;
 
 #[async_trait::async_trait]

@@ -18,7 +18,7 @@ mod external;
 mod minio;
 
 pub use external::ExternalStorage;
-pub use minio::{InClusterMinio, KNOWN_VALUES, MinioValues};
+pub use minio::{CHART_ONLY_VALUES, InClusterMinio, KNOWN_VALUES, MinioValues, VALUE_KEYS};
 
 use crate::{
     ProbeSpec, ProviderContext, Wiring, probe::StorageKind, readiness::SecretKeyRef, render::host_port,
