@@ -53,13 +53,20 @@ pub struct HelmRelease {
 /// The label selector the dependency's chart puts on its objects (and PVCs).
 #[must_use]
 pub fn chart_selector(dependency: InClusterDependency, release: &str) -> BTreeMap<String, String> {
-    let key = match dependency {
-        InClusterDependency::Etcd | InClusterDependency::Kafka | InClusterDependency::Tei => {
-            names::INSTANCE_LABEL
-        }
-        InClusterDependency::Minio | InClusterDependency::Pulsar => names::RELEASE_LABEL,
+    // The release label and the chart's name label together: the release label alone also
+    // matches every object of a Milvus named like the release (`a-etcd` is the etcd release
+    // of Milvus `a` and the instance label of Milvus `a-etcd`).
+    let (release_key, name_key, name) = match dependency {
+        InClusterDependency::Etcd => (names::INSTANCE_LABEL, names::NAME_LABEL, "etcd"),
+        InClusterDependency::Kafka => (names::INSTANCE_LABEL, names::NAME_LABEL, "kafka"),
+        InClusterDependency::Tei => (names::INSTANCE_LABEL, names::NAME_LABEL, "tei"),
+        InClusterDependency::Minio => (names::RELEASE_LABEL, "app", "minio"),
+        InClusterDependency::Pulsar => (names::RELEASE_LABEL, "app", "pulsar"),
     };
-    BTreeMap::from([(key.to_owned(), release.to_owned())])
+    BTreeMap::from([
+        (release_key.to_owned(), release.to_owned()),
+        (name_key.to_owned(), name.to_owned()),
+    ])
 }
 
 /// The release of `dependency` for instance `instance`, if a Milvus Operator installed one.
@@ -205,16 +212,8 @@ pub fn teardown(
             ("owner".to_owned(), "helm".to_owned()),
         ]),
     ));
-    // The operator deletes PVCs by both label styles, whatever the chart.
-    let pvcs = [names::INSTANCE_LABEL, names::RELEASE_LABEL]
-        .iter()
-        .map(|k| {
-            Target::selected(
-                "v1",
-                "PersistentVolumeClaim",
-                BTreeMap::from([((*k).to_owned(), release.to_owned())]),
-            )
-        })
-        .collect();
+    // The operator deletes PVCs labelled with the release by either label style, whatever the
+    // chart; we add the chart's name label, so a Milvus named like the release keeps its own.
+    let pvcs = vec![Target::selected("v1", "PersistentVolumeClaim", selector)];
     Teardown::by_policy(policy, pvc_deletion, objects, pvcs)
 }

@@ -50,6 +50,43 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A provider failed because of another error (a user's provider calling its own
+    /// service), kept as the source.
+    #[error("provider {provider}: {context}")]
+    Source {
+        /// The provider's name.
+        provider: String,
+        /// What the provider was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A provider's teardown selects more than its own objects could be: a selection without
+    /// labels, or `pvcDeletion` without naming any PVC. Refused, never guessed: a guess could
+    /// select every object of a kind in the namespace.
+    #[error("provider {provider}: {message}")]
+    Teardown {
+        /// The provider's name.
+        provider: String,
+        /// What is missing.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A provider error with its source, for providers that wrap their own errors.
+    pub fn source(
+        provider: impl Into<String>,
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Source {
+            provider: provider.into(),
+            context: context.into(),
+            source: Box::new(source),
+        }
+    }
 }
 
 /// `Result` with this crate's [`Error`].

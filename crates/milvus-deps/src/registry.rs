@@ -162,6 +162,7 @@ impl Registry {
         for kind in Self::kinds_in_use(ctx) {
             let provider = self.select(kind, ctx).ok_or(Error::NoProvider { kind })?;
             let mut resolution = provider.resolve(ctx).await?;
+            check_teardown(&resolution)?;
             apply_skip(ctx, kind, &mut resolution);
             out.by_kind.insert(kind, resolution);
         }
@@ -174,9 +175,10 @@ impl Registry {
         let mut out = BTreeMap::new();
         for kind in Self::kinds_in_use(ctx) {
             let result = match self.select(kind, ctx) {
-                Some(provider) => provider.resolve(ctx).await.map(|mut r| {
+                Some(provider) => provider.resolve(ctx).await.and_then(|mut r| {
+                    check_teardown(&r)?;
                     apply_skip(ctx, kind, &mut r);
-                    r
+                    Ok(r)
                 }),
                 None => Err(Error::NoProvider { kind }),
             };
@@ -206,6 +208,29 @@ impl Registry {
         }
         findings
     }
+}
+
+/// Refuses a teardown that could select more than the provider's own objects: a selection
+/// without labels, or `pvcDeletion` that names no PVC (which PVCs would go?).
+fn check_teardown(r: &Resolution) -> Result<()> {
+    let t = &r.teardown;
+    for target in t.delete.iter().chain(&t.keep) {
+        if let crate::Target::Selected { kind, selector, .. } = target
+            && selector.is_empty()
+        {
+            return Err(Error::Teardown {
+                provider: r.provider.clone(),
+                message: format!("its teardown selects {kind} objects without a label"),
+            });
+        }
+    }
+    if t.pvc_deletion && !t.delete.iter().any(crate::Target::is_pvc) {
+        return Err(Error::Teardown {
+            provider: r.provider.clone(),
+            message: "pvcDeletion is true, but it names no PersistentVolumeClaim to delete (by name, or by labels of its own)".to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Honours the `milvus.io/skip-probe-*` annotations: the probe of a skipped dependency is

@@ -126,9 +126,11 @@ impl Teardown {
         objects: Vec<Target>,
         pvcs: Vec<Target>,
     ) -> Self {
+        // PVCs go only when there are some to delete (a native dependency without persistence
+        // has none).
         let mut t = Self {
             policy: Some(policy),
-            pvc_deletion: policy == DeletionPolicy::Delete && pvc_deletion,
+            pvc_deletion: policy == DeletionPolicy::Delete && pvc_deletion && !pvcs.is_empty(),
             ..Self::default()
         };
         match policy {

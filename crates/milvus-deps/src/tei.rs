@@ -119,7 +119,12 @@ impl DependencyProvider for InClusterTei {
             kind: WorkloadKind::HelmRelease,
             name: release.clone(),
         });
-        res.teardown = flux::flux_teardown(&release, ic.policy, ic.pvc_deletion);
+        res.teardown = flux::flux_teardown(
+            milvus_spec::names::InClusterDependency::Tei,
+            &release,
+            ic.policy,
+            ic.pvc_deletion,
+        );
         res.rbac = flux::flux_rbac();
         res.findings
             .extend(flux::flux_preflight(ctx, DependencyKind::Tei));

@@ -92,15 +92,21 @@ async fn adopted_release_is_deleted_by_chart_labels_only_under_delete() {
     let r = resolved.get(DependencyKind::ObjectStorage).unwrap();
     assert_eq!(r.origin, Origin::Adopted);
     let sel: Vec<String> = r.teardown.delete.iter().map(ToString::to_string).collect();
+    // The release label with the chart's name label: never the release label alone, which a
+    // Milvus named `mc-minio` carries too (as its instance label).
     assert!(
-        sel.contains(&"StatefulSet with labels release=mc-minio".to_owned()),
+        sel.contains(&"StatefulSet with labels app=minio,release=mc-minio".to_owned()),
         "{sel:?}"
     );
     assert!(sel.contains(&"Secret with labels name=mc-minio,owner=helm".to_owned()));
+    assert!(sel.contains(&"PersistentVolumeClaim with labels app=minio,release=mc-minio".to_owned()));
     assert!(
-        sel.contains(&"PersistentVolumeClaim with labels app.kubernetes.io/instance=mc-minio".to_owned())
+        r.teardown.delete.iter().all(|t| match t {
+            Target::Selected { selector, .. } => selector.len() >= 2,
+            Target::Named { .. } => false,
+        }),
+        "{sel:?}"
     );
-    assert!(sel.contains(&"PersistentVolumeClaim with labels release=mc-minio".to_owned()));
     assert!(
         r.teardown
             .delete
@@ -114,7 +120,8 @@ async fn chart_labelled_workloads_alone_are_recognised() {
     let sts: StatefulSet = serde_json::from_value(json!({
         "apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": "mc-kafka", "labels": {
-            "app.kubernetes.io/instance": "mc-kafka", "app.kubernetes.io/managed-by": "Helm"}},
+            "app.kubernetes.io/instance": "mc-kafka", "app.kubernetes.io/name": "kafka",
+            "app.kubernetes.io/managed-by": "Helm"}},
         "spec": {"selector": {}, "template": {"spec": {"containers": [
             {"name": "kafka", "image": "docker.io/bitnami/kafka:3.1.0-debian-10-r52"}]}}},
     }))

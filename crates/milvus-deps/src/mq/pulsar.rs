@@ -481,7 +481,12 @@ impl DependencyProvider for InClusterPulsar {
             kind: WorkloadKind::HelmRelease,
             name: release.clone(),
         });
-        r.teardown = flux_teardown(&release, ic.policy, ic.pvc_deletion);
+        r.teardown = flux_teardown(
+            milvus_spec::names::InClusterDependency::Pulsar,
+            &release,
+            ic.policy,
+            ic.pvc_deletion,
+        );
         r.rbac = flux_rbac();
         r.findings
             .extend(flux_preflight(ctx, DependencyKind::MessageStream));
@@ -526,22 +531,23 @@ pub(crate) fn flux_objects(
     (repo, hr)
 }
 
-/// Deleting the `HelmRelease` uninstalls the chart; PVCs by both chart label styles.
-pub(crate) fn flux_teardown(release: &str, policy: DeletionPolicy, pvc_deletion: bool) -> Teardown {
+/// Deleting the `HelmRelease` uninstalls the chart; its PVCs by the chart's labels (the
+/// release and the chart's name, so a Milvus named like the release keeps its own PVCs).
+pub(crate) fn flux_teardown(
+    dependency: milvus_spec::names::InClusterDependency,
+    release: &str,
+    policy: DeletionPolicy,
+    pvc_deletion: bool,
+) -> Teardown {
     let objects = vec![
         Target::named("helm.toolkit.fluxcd.io/v2", "HelmRelease", release),
         Target::named("source.toolkit.fluxcd.io/v1", "HelmRepository", release),
     ];
-    let pvcs = [names::RELEASE_LABEL, names::INSTANCE_LABEL]
-        .iter()
-        .map(|k| {
-            Target::selected(
-                "v1",
-                "PersistentVolumeClaim",
-                BTreeMap::from([((*k).to_owned(), release.to_owned())]),
-            )
-        })
-        .collect();
+    let pvcs = vec![Target::selected(
+        "v1",
+        "PersistentVolumeClaim",
+        crate::adopted::chart_selector(dependency, release),
+    )];
     Teardown::by_policy(policy, pvc_deletion, objects, pvcs)
 }
 

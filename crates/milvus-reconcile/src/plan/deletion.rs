@@ -208,7 +208,7 @@ pub(crate) fn plan(rendered: &Rendered, observed: &Observed) -> Result<Plan> {
                 b.edge(w, &id)?;
             }
         }
-        if !dep.delete_pvcs {
+        if !dep.delete_pvcs && dep.keep.iter().any(milvus_deps::Target::is_pvc) {
             b.warnings
                 .push(format!("the PVCs of {what} are kept (pvcDeletion is not true)"));
         }

@@ -106,10 +106,15 @@ pub fn wiring_observing(e: &Milvus, observed: &Observed) -> DependencyWiring {
 
 /// The one pipeline, with the built-in providers and fixed credentials.
 pub fn desired(m: &Milvus, observed: &Observed) -> Desired {
+    desired_with(m, observed, &Registry::builtin())
+}
+
+/// The one pipeline with a registry of our choosing.
+pub fn desired_with(m: &Milvus, observed: &Observed, registry: &Registry) -> Desired {
     futures::executor::block_on(pipeline::desired(
         m,
         observed,
-        &Registry::builtin(),
+        registry,
         Arc::new(FixedCredentials("generated".into())),
     ))
     .unwrap_or_else(|err| panic!("desired: {err}"))
