@@ -29,6 +29,8 @@
 //! ```
 
 pub mod error;
+#[cfg(feature = "runtime")]
+pub mod exec;
 pub mod object;
 pub mod pipeline;
 pub mod plan;

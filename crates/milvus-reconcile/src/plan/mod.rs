@@ -83,6 +83,7 @@ mod dependencies;
 pub mod diff;
 pub mod gate;
 pub mod graph;
+pub mod managed;
 pub mod observed;
 pub mod order;
 pub mod output;

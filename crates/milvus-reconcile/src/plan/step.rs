@@ -65,6 +65,10 @@ pub struct Apply {
     /// The pod template's plumbing that is refreshed lazily (see [`super::diff`]) is sent as
     /// the cluster has it, so the apply changes no pod template the plan said it keeps.
     pub keep_cluster_plumbing: bool,
+    /// The Milvus Operator's field managers whose fields go to ours before the apply (see
+    /// [`super::managed`]); empty for an object only we wrote.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub take_over: Vec<String>,
 }
 
 /// How a delete propagates to the dependents of the deleted object.

@@ -12,8 +12,8 @@ use milvus_spec::{
 use serde_json::Value;
 
 use super::{
-    Builder, Gate, Observed, Operation, PlanOptions, REPLICAS, Step, at, diff, diff::FieldChange, order,
-    order::OrderTable, summarize,
+    Builder, Gate, Observed, Operation, PlanOptions, REPLICAS, Step, at, diff, diff::FieldChange, managed,
+    order, order::OrderTable, summarize,
 };
 use crate::{
     Result,
@@ -34,6 +34,8 @@ pub(crate) struct Decision<'a> {
     pub restarts: bool,
     /// Whether the object to apply keeps the cluster's lazily refreshed plumbing.
     pub keep_plumbing: bool,
+    /// The Milvus Operator's managers whose fields the apply takes over first.
+    pub take_over: Vec<String>,
 }
 
 fn decide<'a>(
@@ -49,6 +51,7 @@ fn decide<'a>(
         changes: Vec::new(),
         restarts: false,
         keep_plumbing: false,
+        take_over: Vec::new(),
     };
     let Some(o) = observed.get(&obj.object_ref()) else {
         return none(Some(Operation::Create));
@@ -90,9 +93,25 @@ fn decide<'a>(
     } else {
         diff::changes(&obj.value, o)
     };
+    // What an apply removes besides: the fields we applied before and no longer send.
+    let mut changes = changes;
+    if managed::has_applied(o) && !obj.workload.as_ref().is_some_and(|w| w.idle) {
+        let sent = if keep_plumbing {
+            std::borrow::Cow::Owned(diff::with_cluster_plumbing(&obj.value, o))
+        } else {
+            std::borrow::Cow::Borrowed(&obj.value)
+        };
+        for removal in managed::removed_fields(&sent, o) {
+            if !changes.iter().any(|c| c.path == removal.path) {
+                changes.push(removal);
+            }
+        }
+    }
+    let take_over = managed::operator_managers(o);
     if changes.is_empty() {
         return Decision {
             keep_plumbing,
+            take_over,
             ..none(None)
         };
     }
@@ -111,6 +130,7 @@ fn decide<'a>(
         changes,
         restarts,
         keep_plumbing,
+        take_over,
     }
 }
 
@@ -146,6 +166,7 @@ pub(crate) fn write_step(d: &Decision<'_>, action: Operation, reason: String) ->
         object: d.index,
         owner_reference: d.object.owned,
         keep_cluster_plumbing: d.keep_plumbing,
+        take_over: d.take_over.clone(),
     });
     s.changes.clone_from(&d.changes);
     s.restarts_pods = d.restarts;
