@@ -428,8 +428,10 @@ fn silent_api_server_is_given_up_on_after_the_deadline() {
     let took = started.elapsed();
     drop(listener);
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
+    // At least the deadline; at most the deadline plus what a debug build on a loaded CI
+    // machine spends reading and validating the manifest before the request (seconds).
     assert!(
-        took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
         "{took:?}"
     );
     assert!(
