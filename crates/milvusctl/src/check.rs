@@ -78,6 +78,25 @@ pub(crate) fn check(
         Ok(docs) => docs,
         Err(code) => return code,
     };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            output.error_line(&format!("error: cannot start the async runtime: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    // Every input is read before anything is validated: the kubeconfig, its files, its exec
+    // plugin (no request is made yet).
+    let loaded = match kubeconfig {
+        Some(path) => match runtime.block_on(Cluster::load(path, context)) {
+            Ok(loaded) => Some(loaded),
+            Err(e) => {
+                output.error_line(&format!("error: {e}"));
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
     let mut invalid = false;
     let mut secret_docs = Vec::new();
     for doc in docs.iter().filter(|d| !d.is_milvus_io()) {
@@ -108,21 +127,17 @@ pub(crate) fn check(
         return EXIT_INVALID;
     }
 
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            output.error_line(&format!("error: cannot start the async runtime: {e}"));
-            return EXIT_USAGE;
-        }
-    };
-    let mut from_cluster = match kubeconfig {
-        Some(path) => match runtime.block_on(Cluster::connect(path, context)) {
-            Ok(cluster) => Some(ClusterSecrets::new(cluster, file, &secrets)),
-            Err(e) => {
-                output.error_line(&format!("error: {e}"));
-                return EXIT_USAGE;
+    let mut from_cluster = match loaded {
+        Some(loaded) => {
+            let _guard = runtime.enter();
+            match Cluster::connect(loaded) {
+                Ok(cluster) => Some(ClusterSecrets::new(cluster, file, &secrets)),
+                Err(e) => {
+                    output.error_line(&format!("error: {e}"));
+                    return EXIT_USAGE;
+                }
             }
-        },
+        }
         None => None,
     };
     // Plan every probe first (the cluster's Secrets read one at a time, each once), so the

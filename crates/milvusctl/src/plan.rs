@@ -23,9 +23,9 @@ use crate::{
     input::Document,
 };
 
-/// The valid `Milvus` objects of a file; `Err(code)` when any is invalid or there is none.
-fn read_milvuses(output: &mut Output<'_>, file: &str) -> Result<Vec<(Document, Milvus)>, u8> {
-    let docs = commands::read_all(output, &[file.to_owned()])?;
+/// The valid `Milvus` objects of a file's documents; `Err(code)` when any is invalid or there
+/// is none.
+fn valid_milvuses(output: &mut Output<'_>, file: &str, docs: Vec<Document>) -> Result<Vec<(Document, Milvus)>, u8> {
     let (milvuses, invalid) = commands::read_milvuses(output, docs);
     if invalid {
         return Err(EXIT_INVALID);
@@ -86,7 +86,9 @@ fn render_effective(
 /// A create-only Secret of generated credentials (the in-cluster MinIO's) carries placeholders
 /// unless `generate_credentials`; a warning names it either way.
 pub(crate) fn render(output: &mut Output<'_>, file: &str, generate_credentials: bool) -> u8 {
-    let milvuses = match read_milvuses(output, file) {
+    let milvuses = match commands::read_all(output, &[file.to_owned()])
+        .and_then(|docs| valid_milvuses(output, file, docs))
+    {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -166,23 +168,32 @@ pub(crate) fn plan(
         output.error_line("error: --from and --observed cannot be used together");
         return EXIT_USAGE;
     }
-    let milvuses = match read_milvuses(output, file) {
+    // Every input is read before anything is validated.
+    let read = |output: &mut Output<'_>, f: Option<&str>| match f {
+        Some(f) => commands::read_all(output, &[f.to_owned()]).map(Some),
+        None => Ok(None),
+    };
+    let (docs, old_docs, observed_docs) = match (
+        read(output, Some(file)),
+        read(output, from),
+        read(output, observed),
+    ) {
+        (Ok(Some(d)), Ok(o), Ok(l)) => (d, o, l),
+        _ => return EXIT_USAGE,
+    };
+    let milvuses = match valid_milvuses(output, file, docs) {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let old = match from {
-        Some(f) => match read_milvuses(output, f) {
+    let old = match (from, old_docs) {
+        (Some(f), Some(docs)) => match valid_milvuses(output, f, docs) {
             Ok(m) => m,
             Err(code) => return code,
         },
-        None => Vec::new(),
+        _ => Vec::new(),
     };
-    let live = match observed {
-        Some(f) => {
-            let docs = match commands::read_all(output, &[f.to_owned()]) {
-                Ok(d) => d,
-                Err(code) => return code,
-            };
+    let live = match (observed, observed_docs) {
+        (Some(f), Some(docs)) => {
             let mut bad = false;
             for doc in &docs {
                 bad |= commands::report_problems(output, doc);
@@ -200,7 +211,7 @@ pub(crate) fn plan(
                 }
             }
         }
-        None => None,
+        _ => None,
     };
     let options = PlanOptions {
         delete,

@@ -1,7 +1,8 @@
 //! `check --kubeconfig`: the Secrets a spec references, read from a cluster.
 //!
-//! The kubeconfig is read once, up front ([`Cluster::connect`]): an unreadable or unusable
-//! kubeconfig is an input error, said with its path, before any probe runs. Secrets are then
+//! The kubeconfig is read once, up front ([`Cluster::load`], before the manifest is even
+//! validated): an unreadable or unusable kubeconfig is an input error, said with its path,
+//! before any probe runs. Secrets are then
 //! fetched one `GET` at a time, only those a dependency is missing, each at most once, each
 //! within [`REQUEST_DEADLINE`] (connect, write and read timeouts of the client too), so a
 //! silent API server cannot hang the command.
@@ -87,8 +88,24 @@ pub(crate) enum ClusterError {
         /// Why.
         reason: String,
     },
+    /// The API server answered more than [`MAX_RESPONSE_BYTES`].
+    #[error(
+        "the answer of the Kubernetes API server {server} (kubeconfig {path}) to the request for Secret {namespace}/{name} exceeds the limit of {limit}"
+    )]
+    TooLarge {
+        /// The API server URL.
+        server: String,
+        /// The kubeconfig's path.
+        path: String,
+        /// Namespace of the Secret being read.
+        namespace: String,
+        /// Name of the Secret being read.
+        name: String,
+        /// The limit, with its unit.
+        limit: String,
+    },
     /// The API server answered, but not with a Secret (or a Status): not JSON, the wrong
-    /// shape, not UTF-8, or more than [`MAX_RESPONSE_BYTES`].
+    /// shape, not UTF-8.
     #[error(
         "the Kubernetes API server {server} (kubeconfig {path}) answered the request for Secret {namespace}/{name} with {reason}"
     )]
@@ -147,13 +164,17 @@ pub(crate) struct Cluster {
     path: String,
 }
 
+/// A kubeconfig read and made ready to connect with: its files inlined, its exec plugin run.
+pub(crate) struct Loaded {
+    config: Config,
+    path: String,
+}
+
 impl Cluster {
     /// Reads the kubeconfig at `path` (its current context, or `context`) and the files it
-    /// names, each within [`MAX_INPUT_BYTES`], runs its exec credential plugin (within
-    /// [`REQUEST_DEADLINE`]), and builds a client with [`REQUEST_DEADLINE`] as its timeouts
-    /// and answers cut at [`MAX_RESPONSE_BYTES`]. Must run inside a Tokio runtime. Makes no
-    /// request.
-    pub(crate) async fn connect(path: &str, context: Option<&str>) -> Result<Self, ClusterError> {
+    /// names, each within [`MAX_INPUT_BYTES`], and runs its exec credential plugin (within
+    /// [`REQUEST_DEADLINE`]). Must run inside a Tokio runtime. Makes no request.
+    pub(crate) async fn load(path: &str, context: Option<&str>) -> Result<Loaded, ClusterError> {
         let invalid = |reason: String| ClusterError::Kubeconfig {
             path: path.to_owned(),
             reason,
@@ -172,11 +193,24 @@ impl Cluster {
         config.read_timeout = Some(REQUEST_DEADLINE);
         config.write_timeout = Some(REQUEST_DEADLINE);
         credentials_from_plugins(&mut config.auth_info, &dir).await.map_err(invalid)?;
+        Ok(Loaded {
+            config,
+            path: path.to_owned(),
+        })
+    }
+
+    /// A client for a loaded kubeconfig, with [`REQUEST_DEADLINE`] as its timeouts and answers
+    /// cut at [`MAX_RESPONSE_BYTES`]. Must run inside a Tokio runtime. Makes no request.
+    pub(crate) fn connect(loaded: Loaded) -> Result<Self, ClusterError> {
+        let Loaded { config, path } = loaded;
         let server = config.cluster_url.to_string();
         // rustls picks its provider from the process default; make it ring (the workspace never
         // builds aws-lc-rs). An error only means a provider is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = ClientBuilder::try_from(config).map_err(|e| invalid(chain(&e)))?;
+        let builder = ClientBuilder::try_from(config).map_err(|e| ClusterError::Kubeconfig {
+            path: path.clone(),
+            reason: chain(&e),
+        })?;
         // Every answer is cut at the limit: an endless body ends as an error, not as memory.
         let limited = tower::util::MapResponseLayer::new(|response: http::Response<Box<DynBody>>| {
             response.map(|body| Limited::new(body, MAX_RESPONSE_BYTES))
@@ -185,7 +219,7 @@ impl Cluster {
         Ok(Self {
             client,
             server: server.trim_end_matches('/').to_owned(),
-            path: path.to_owned(),
+            path,
         })
     }
 
@@ -229,10 +263,13 @@ impl Cluster {
                 404 => Ok(Fetched::NotFound),
                 code => Ok(Fetched::Failed(code, sanitize::server_message(&status.message))),
             },
-            Err(e) if exceeds_limit(&e) => Err(malformed(format!(
-                "an answer that exceeds the limit of {}",
-                limits::bytes_limit(MAX_RESPONSE_BYTES as u64)
-            ))),
+            Err(e) if exceeds_limit(&e) => Err(ClusterError::TooLarge {
+                server: self.server.clone(),
+                path: self.path.clone(),
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                limit: limits::bytes_limit(MAX_RESPONSE_BYTES as u64),
+            }),
             // The JSON error says where, never what (the answer may hold Secret data).
             Err(kube::Error::SerdeError(e)) => Err(malformed(format!(
                 "something that is not a Secret ({} at line {}, column {})",
