@@ -235,7 +235,10 @@ impl QuantitySyntax {
             "anyOf".into(),
             serde_json::json!([{"type": "integer"}, {"type": "string"}]),
         );
-        obj.insert("pattern".into(), Value::String(crate::quantity::PATTERN.to_owned()));
+        obj.insert(
+            "pattern".into(),
+            Value::String(crate::quantity::PATTERN.to_owned()),
+        );
         obj.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
     }
 }

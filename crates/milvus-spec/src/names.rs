@@ -344,7 +344,8 @@ pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA: usize = MAX_STATEFULSET_
 
 /// The longest `metadata.name` with an in-cluster Pulsar: the Apache chart, released as
 /// `<name>-pulsar`, runs the StatefulSet `<name>-pulsar-zookeeper`.
-pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR: usize = MAX_STATEFULSET_NAME_LEN - "-pulsar-zookeeper".len();
+pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR: usize =
+    MAX_STATEFULSET_NAME_LEN - "-pulsar-zookeeper".len();
 
 /// The longest `metadata.name` whose every derived object name and label value is valid, for
 /// what `milvus` (an effective spec) runs in the cluster, and why:
@@ -385,26 +386,40 @@ pub fn max_instance_name_len(milvus: &Milvus) -> (usize, String) {
             limit = (len, reason);
         }
     };
-    if deps.and_then(|d| d.etcd.as_ref()).is_none_or(|e| e.external != Some(true)) {
+    if deps
+        .and_then(|d| d.etcd.as_ref())
+        .is_none_or(|e| e.external != Some(true))
+    {
         consider(
             MAX_INSTANCE_NAME_LEN_IN_CLUSTER_ETCD,
             statefulset("etcd", "the in-cluster etcd"),
         );
     }
-    if deps.and_then(|d| d.storage.as_ref()).is_none_or(|s| s.external != Some(true)) {
+    if deps
+        .and_then(|d| d.storage.as_ref())
+        .is_none_or(|s| s.external != Some(true))
+    {
         consider(
             MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA,
             statefulset("minio", "the in-cluster MinIO"),
         );
     }
     match deps.and_then(|d| d.msg_stream_type) {
-        Some(MsgStreamType::Kafka) if deps.and_then(|d| d.kafka.as_ref()).is_none_or(|k| k.external != Some(true)) => {
+        Some(MsgStreamType::Kafka)
+            if deps
+                .and_then(|d| d.kafka.as_ref())
+                .is_none_or(|k| k.external != Some(true)) =>
+        {
             consider(
                 MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA,
                 statefulset("kafka", "the in-cluster Kafka"),
             );
         }
-        Some(MsgStreamType::Pulsar) if deps.and_then(|d| d.pulsar.as_ref()).is_none_or(|p| p.external != Some(true)) => {
+        Some(MsgStreamType::Pulsar)
+            if deps
+                .and_then(|d| d.pulsar.as_ref())
+                .is_none_or(|p| p.external != Some(true)) =>
+        {
             consider(
                 MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR,
                 statefulset("pulsar-zookeeper", "the in-cluster Pulsar (its chart)"),

@@ -33,7 +33,9 @@ pub enum QuantityError {
 impl std::fmt::Display for QuantityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Syntax => "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            Self::Syntax => {
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            }
             Self::Suffix => "unable to parse quantity's suffix",
         })
     }
@@ -95,7 +97,11 @@ pub fn parse(text: &str) -> Result<f64, QuantityError> {
             let exp: i32 = digits.parse().map_err(|_| QuantityError::Suffix)?;
             10_f64.powi(exp)
         }
-        other if other.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-') => {
+        other
+            if other
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-') =>
+        {
             return Err(QuantityError::Suffix);
         }
         _ => return Err(QuantityError::Syntax),
@@ -126,15 +132,18 @@ mod tests {
             ("-1", -1.0),
         ] {
             let parsed = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert!((parsed - value).abs() <= value.abs() * 1e-12, "{text}: {parsed} != {value}");
+            assert!(
+                (parsed - value).abs() <= value.abs() * 1e-12,
+                "{text}: {parsed} != {value}"
+            );
         }
     }
 
     #[test]
     fn what_is_not_a_quantity_is_refused() {
         for text in [
-            "", "lots", "NaN", "1.5.5", ".", "+", "-", "1Gb", "1gi", "1 Gi", "Gi", "1e", "1e1.5", "0x10", "1_000", "∞",
-            "1ki", "1KiB",
+            "", "lots", "NaN", "1.5.5", ".", "+", "-", "1Gb", "1gi", "1 Gi", "Gi", "1e", "1e1.5", "0x10",
+            "1_000", "∞", "1ki", "1KiB",
         ] {
             assert!(parse(text).is_err(), "{text:?} should not parse");
         }

@@ -469,18 +469,35 @@ fn quantity_fields_carry_the_quantity_pattern_as_upstream() {
     let pattern = milvus_spec::quantity::PATTERN;
     for (file, version, generated) in [
         ("milvus.io_milvuses.yaml", "v1beta1", crd::milvus_crd()),
-        ("milvus.io_milvusclusters.yaml", "v1alpha1", crd::milvus_cluster_crd()),
+        (
+            "milvus.io_milvusclusters.yaml",
+            "v1alpha1",
+            crd::milvus_cluster_crd(),
+        ),
     ] {
         let (mut theirs, mut mine) = (Vec::new(), Vec::new());
-        with_pattern(&schema_of(&upstream_crd(&dir, file), version), "", pattern, &mut theirs);
+        with_pattern(
+            &schema_of(&upstream_crd(&dir, file), version),
+            "",
+            pattern,
+            &mut theirs,
+        );
         with_pattern(&schema_of(&ours(&generated), version), "", pattern, &mut mine);
-        assert!(theirs.len() >= 40, "{file}: only {} upstream quantity fields", theirs.len());
+        assert!(
+            theirs.len() >= 40,
+            "{file}: only {} upstream quantity fields",
+            theirs.len()
+        );
         assert_eq!(mine, theirs, "{file}");
         // Each also says integer-or-string the way upstream does.
         let schema = schema_of(&ours(&generated), version);
-        let node = &schema["properties"]["spec"]["properties"]["components"]["properties"]["resources"]["properties"]["limits"]
-            ["additionalProperties"];
+        let node = &schema["properties"]["spec"]["properties"]["components"]["properties"]["resources"]["properties"]
+            ["limits"]["additionalProperties"];
         assert_eq!(node["x-kubernetes-int-or-string"], true, "{file}");
-        assert_eq!(node["anyOf"], serde_json::json!([{"type": "integer"}, {"type": "string"}]), "{file}");
+        assert_eq!(
+            node["anyOf"],
+            serde_json::json!([{"type": "integer"}, {"type": "string"}]),
+            "{file}"
+        );
     }
 }

@@ -50,7 +50,10 @@ fn r1_invalid_quantities_in_resources_are_refused_by_the_schema() {
         let f = found(&doc);
         assert!(
             f.contains(&("schema", "spec.components.resources.limits.memory".to_owned()))
-                && f.contains(&("schema", "spec.components.proxy.resources.requests.cpu".to_owned())),
+                && f.contains(&(
+                    "schema",
+                    "spec.components.proxy.resources.requests.cpu".to_owned()
+                )),
             "{bad}: {f:?}"
         );
     }
@@ -75,9 +78,18 @@ fn r1_negative_quantities_and_requests_over_limits_are_refused() {
         r1,
         // Document order: keys sorted.
         [
-            ("spec.components.queryNode.resources.requests[cpu]", "must be less than or equal to cpu limit"),
-            ("spec.components.queryNode.resources.requests[memory]", "must be greater than or equal to 0"),
-            ("spec.components.resources.limits[memory]", "must be greater than or equal to 0"),
+            (
+                "spec.components.queryNode.resources.requests[cpu]",
+                "must be less than or equal to cpu limit"
+            ),
+            (
+                "spec.components.queryNode.resources.requests[memory]",
+                "must be greater than or equal to 0"
+            ),
+            (
+                "spec.components.resources.limits[memory]",
+                "must be greater than or equal to 0"
+            ),
         ],
         "{vs:?}"
     );
@@ -134,12 +146,22 @@ fn r1_valid_quantities_pass() {
 #[test]
 fn r2_a_name_whose_service_name_is_too_long_is_refused_and_the_limit_is_said() {
     let at_limit = "m".repeat(names::MAX_INSTANCE_NAME_LEN);
-    assert_eq!(found(&milvus(&at_limit, json!({"dependencies": external_deps()}))), []);
+    assert_eq!(
+        found(&milvus(&at_limit, json!({"dependencies": external_deps()}))),
+        []
+    );
     let over = "m".repeat(names::MAX_INSTANCE_NAME_LEN + 1);
     let vs = violations(&milvus(&over, json!({"dependencies": external_deps()})));
     assert_eq!(vs.len(), 1, "{vs:?}");
-    assert_eq!((vs[0].rule, vs[0].kind, vs[0].path.as_str()), ("R2", ViolationKind::TooLong, "metadata.name"));
-    assert!(vs[0].message.starts_with("must be no more than 56 characters"), "{}", vs[0].message);
+    assert_eq!(
+        (vs[0].rule, vs[0].kind, vs[0].path.as_str()),
+        ("R2", ViolationKind::TooLong, "metadata.name")
+    );
+    assert!(
+        vs[0].message.starts_with("must be no more than 56 characters"),
+        "{}",
+        vs[0].message
+    );
 }
 
 #[test]
@@ -158,8 +180,18 @@ fn r2_the_limit_follows_what_runs_in_the_cluster() {
     ] {
         assert_eq!(found(&milvus(&"a".repeat(limit), spec.clone())), [], "{spec}");
         let vs = violations(&milvus(&"a".repeat(limit + 1), spec.clone()));
-        assert_eq!(vs.iter().map(|v| v.rule).collect::<Vec<_>>(), ["R2"], "{spec}: {vs:?}");
-        assert!(vs[0].message.contains(&format!("no more than {limit} characters")), "{}", vs[0].message);
+        assert_eq!(
+            vs.iter().map(|v| v.rule).collect::<Vec<_>>(),
+            ["R2"],
+            "{spec}: {vs:?}"
+        );
+        assert!(
+            vs[0]
+                .message
+                .contains(&format!("no more than {limit} characters")),
+            "{}",
+            vs[0].message
+        );
     }
 }
 
@@ -206,9 +238,18 @@ fn metadata_labels_and_annotations_are_checked_as_the_api_server_does() {
     doc["metadata"]["labels"] = json!({"app": "a b", "x/y/z": "1"});
     doc["metadata"]["annotations"] = json!({"note": "x".repeat(300 * 1024)});
     let f = found(&doc);
-    assert!(f.contains(&("schema", "metadata.labels[app]".to_owned())), "{f:?}");
-    assert!(f.contains(&("schema", "metadata.labels[x/y/z]".to_owned())), "{f:?}");
-    assert!(f.contains(&("schema", "metadata.annotations".to_owned())), "{f:?}");
+    assert!(
+        f.contains(&("schema", "metadata.labels[app]".to_owned())),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&("schema", "metadata.labels[x/y/z]".to_owned())),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&("schema", "metadata.annotations".to_owned())),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -228,7 +269,10 @@ fn r4_free_form_values_must_decode_as_what_they_render_to() {
         "spec.components.dataNode.initContainers[0]",
         "spec.components.dataNode.volumes[0]",
     ] {
-        assert!(f.iter().any(|(r, p)| *r == "R4" && p.starts_with(prefix)), "missing {prefix} in {f:?}");
+        assert!(
+            f.iter().any(|(r, p)| *r == "R4" && p.starts_with(prefix)),
+            "missing {prefix} in {f:?}"
+        );
     }
 }
 
@@ -238,6 +282,10 @@ fn an_integral_float_is_read_as_the_integer_at_its_field_path() {
     let report = validate::document(&doc);
     assert!(report.violations.is_empty(), "{:?}", report.violations);
     let doc = milvus("m", json!({"components": {"standalone": {"replicas": 1.5}}}));
-    let paths: Vec<String> = validate::document(&doc).violations.into_iter().map(|v| v.path).collect();
+    let paths: Vec<String> = validate::document(&doc)
+        .violations
+        .into_iter()
+        .map(|v| v.path)
+        .collect();
     assert_eq!(paths, ["spec.components.standalone.replicas"]);
 }

@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use milvus_deps::{CredentialSource, FixedCredentials, Finding, ProviderContext, Registry, Severity};
+use milvus_deps::{CredentialSource, Finding, FixedCredentials, ProviderContext, Registry, Severity};
 use milvus_spec::{
     defaults,
     v1beta1::Milvus,

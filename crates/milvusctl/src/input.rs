@@ -4,10 +4,10 @@
 //! error is reported with the line and column of the whole file. Empty documents are skipped.
 //!
 //! What is read is bounded ([`crate::limits`]): a file or standard input over
-//! [`MAX_INPUT_BYTES`](crate::limits::MAX_INPUT_BYTES) is refused after reading that much (so
+//! [`MAX_INPUT_BYTES`] is refused after reading that much (so
 //! `/dev/zero` ends at once), and so is YAML nested deeper than
-//! [`MAX_DEPTH`](crate::limits::MAX_DEPTH) or holding more than
-//! [`MAX_NODES`](crate::limits::MAX_NODES) nodes in all (aliases counted where they are
+//! [`MAX_DEPTH`] or holding more than
+//! [`MAX_NODES`] nodes in all (aliases counted where they are
 //! used). Each says "exceeds the limit of N".
 //!
 //! And what is read is read as Kubernetes would:
@@ -187,7 +187,7 @@ pub fn read_bytes(path: &str, limit: u64) -> Result<Vec<u8>, InputError> {
 }
 
 /// The text of a file (`-` reads standard input), at most
-/// [`MAX_INPUT_BYTES`](crate::limits::MAX_INPUT_BYTES) of UTF-8.
+/// [`MAX_INPUT_BYTES`] of UTF-8.
 ///
 /// # Errors
 ///
@@ -287,7 +287,10 @@ fn push_expanding_lists(docs: &mut Vec<Document>, source: Source, value: Value, 
         return;
     }
     let list_api_version = value.get("apiVersion").and_then(Value::as_str).map(str::to_owned);
-    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_owned);
+    let item_kind = kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
     let Value::Object(mut map) = value else {
         return;
     };
@@ -302,7 +305,11 @@ fn push_expanding_lists(docs: &mut Vec<Document>, source: Source, value: Value, 
                 let rest = p.path.strip_prefix(&prefix)?;
                 let rest = rest.strip_prefix('.').unwrap_or(rest);
                 Some(Problem {
-                    path: if rest.is_empty() { "<root>".to_owned() } else { rest.to_owned() },
+                    path: if rest.is_empty() {
+                        "<root>".to_owned()
+                    } else {
+                        rest.to_owned()
+                    },
                     message: p.message.clone(),
                 })
             })
@@ -344,7 +351,9 @@ fn parse_options(max_depth: usize, max_nodes: usize) -> serde_saphyr::Options {
     budget.max_depth = max_depth + 2;
     budget.max_nodes = max_nodes.saturating_mul(2).saturating_add(2);
     budget.max_events = max_nodes.saturating_mul(3).max(1024);
-    budget.max_total_scalar_bytes = usize::try_from(MAX_INPUT_BYTES).unwrap_or(usize::MAX).saturating_mul(2);
+    budget.max_total_scalar_bytes = usize::try_from(MAX_INPUT_BYTES)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(2);
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::PassThrough;
@@ -378,14 +387,18 @@ fn yaml_error(file: &str, chunk: &Chunk, e: &serde_saphyr::Error, state: &RefCel
     }
     if let serde_saphyr::Error::Budget { breach, .. } = e.without_snippet() {
         let (what, limit) = match breach {
-            serde_saphyr::budget::BudgetBreach::Depth { .. } => {
-                (format!("YAML nesting at line {line}"), format!("{max_depth} levels"))
-            }
+            serde_saphyr::budget::BudgetBreach::Depth { .. } => (
+                format!("YAML nesting at line {line}"),
+                format!("{max_depth} levels"),
+            ),
             serde_saphyr::budget::BudgetBreach::Nodes { .. } => (
                 format!("the number of YAML nodes (at line {line})"),
                 format!("{max_nodes} nodes"),
             ),
-            other => (format!("the YAML at line {line}"), format!("the parser's budget ({other:?})")),
+            other => (
+                format!("the YAML at line {line}"),
+                format!("the parser's budget ({other:?})"),
+            ),
         };
         return InputError::Limit {
             file: file.to_owned(),
@@ -486,7 +499,10 @@ impl NodeSeed<'_> {
         let mut state = self.state.borrow_mut();
         if self.depth >= state.max_depth {
             state.limit = Some(LimitHit::Depth);
-            return Err(E::custom(format!("nested deeper than {} levels", state.max_depth)));
+            return Err(E::custom(format!(
+                "nested deeper than {} levels",
+                state.max_depth
+            )));
         }
         Ok(())
     }
@@ -821,7 +837,11 @@ mod tests {
 
     #[test]
     fn yaml_directives_belong_to_the_next_document() {
-        let docs = parse_documents("f", "%YAML 1.1\n---\na: 1\n---\nb: 2\n...\n%YAML 1.2\n--- {c: 3}\n").unwrap();
+        let docs = parse_documents(
+            "f",
+            "%YAML 1.1\n---\na: 1\n---\nb: 2\n...\n%YAML 1.2\n--- {c: 3}\n",
+        )
+        .unwrap();
         let values: Vec<_> = docs.iter().map(|d| d.value.clone()).collect();
         assert_eq!(
             values,
@@ -862,7 +882,11 @@ mod tests {
         let paths: Vec<&str> = docs[0].problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["spec.a", "spec.b[1]", "spec.c", "spec.d"]);
         assert_eq!(docs[0].value["spec"]["e"], serde_json::json!(1.5));
-        assert!(docs[0].problems[0].message.contains("NaN"), "{:?}", docs[0].problems);
+        assert!(
+            docs[0].problems[0].message.contains("NaN"),
+            "{:?}",
+            docs[0].problems
+        );
 
         let text = "apiVersion: v1\nkind: List\nitems:\n- {kind: A, x: 1}\n- {kind: B, y: .inf}\n";
         let docs = parse_documents("f", text).unwrap();
@@ -917,7 +941,8 @@ mod tests {
         let err = parse_documents("f", &nested(MAX_DEPTH)).unwrap_err();
         assert!(matches!(err, InputError::Limit { .. }), "{err}");
         assert!(
-            err.to_string().contains(&format!("exceeds the limit of {MAX_DEPTH} levels")),
+            err.to_string()
+                .contains(&format!("exceeds the limit of {MAX_DEPTH} levels")),
             "{err}"
         );
         let flow = format!("{}1{}", "[".repeat(MAX_DEPTH + 10), "]".repeat(MAX_DEPTH + 10));
@@ -929,17 +954,26 @@ mod tests {
     fn the_node_limit_counts_the_whole_file_and_aliases_where_used() {
         // Four documents of 30 nodes each, under a limit of 100 for the file.
         let doc = format!("a: [{}]\n", vec!["1"; 28].join(","));
-        let text = vec![doc.as_str(); 4].join("---\n");
+        let text = [doc.as_str(); 4].join("---\n");
         assert_eq!(parse_with_limits("f", &text, 10, 120).unwrap().len(), 4);
         let err = parse_with_limits("f", &text, 10, 100).unwrap_err();
-        assert!(err.to_string().contains("exceeds the limit of 100 nodes"), "{err}");
+        assert!(
+            err.to_string().contains("exceeds the limit of 100 nodes"),
+            "{err}"
+        );
         // A billion laughs: few lines, many nodes once the aliases are expanded.
         let mut bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n".to_owned();
         for (i, name) in ["b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
             let prev = ["a", "b", "c", "d", "e", "f", "g"][i];
-            bomb.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{prev}"); 10].join(", ")));
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 10].join(", ")
+            ));
         }
         let err = parse_with_limits("f", &bomb, 10, 100_000).unwrap_err();
-        assert!(err.to_string().contains("exceeds the limit of 100000 nodes"), "{err}");
+        assert!(
+            err.to_string().contains("exceeds the limit of 100000 nodes"),
+            "{err}"
+        );
     }
 }

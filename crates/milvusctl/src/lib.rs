@@ -17,7 +17,7 @@
 //!
 //! # What is printed
 //!
-//! Everything goes through [`Output`], which redacts the userinfo of URLs and escapes control
+//! Everything goes through one writer, which redacts the userinfo of URLs and escapes control
 //! characters ([`sanitize`]): no input and no server can forge an output line, move the
 //! cursor, or make a credential written into an endpoint appear.
 
@@ -72,8 +72,9 @@ enum Command {
     },
     /// Probe every dependency of a spec that is reachable from here: one line each.
     ///
-    /// Exit 0 when all are healthy, 1 when any is not (a missing Secret included), 2 when the
-    /// file or the cluster cannot be read. Secrets the spec references (storage `secretRef` and
+    /// Every dependency is probed at once; a line is printed as each probe ends. Exit 0 when
+    /// all are healthy, 1 when any is not (a missing Secret included) or the input is invalid,
+    /// 2 when the file or the cluster cannot be read. Secrets the spec references (storage `secretRef` and
     /// `ssl.caCertificateRef`, Kafka `secretRef`) are read from Secret documents in the same
     /// file, then from the cluster with --kubeconfig.
     Check {

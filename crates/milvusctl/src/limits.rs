@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn reads_up_to_the_limit_and_refuses_one_byte_more() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         assert_eq!(read_bounded(&data[..], 100).unwrap().map(|b| b.len()), Some(100));
         assert_eq!(read_bounded(&data[..], 99).unwrap(), None);
         assert_eq!(read_bounded(&data[..0], 0).unwrap(), Some(Vec::new()));

@@ -25,7 +25,11 @@ use crate::{
 
 /// The valid `Milvus` objects of a file's documents; `Err(code)` when any is invalid or there
 /// is none.
-fn valid_milvuses(output: &mut Output<'_>, file: &str, docs: Vec<Document>) -> Result<Vec<(Document, Milvus)>, u8> {
+fn valid_milvuses(
+    output: &mut Output<'_>,
+    file: &str,
+    docs: Vec<Document>,
+) -> Result<Vec<(Document, Milvus)>, u8> {
     let (milvuses, invalid) = commands::read_milvuses(output, docs);
     if invalid {
         return Err(EXIT_INVALID);

@@ -2,7 +2,7 @@
 //! characters are escaped (no forged lines, no terminal escape or bell sequences, no NUL
 //! bytes), server messages are capped, and the userinfo of every URL is replaced by `***`.
 //!
-//! [`Output`](crate::Output) applies [`redact_userinfo`] to everything written and
+//! The writer every command writes through applies [`redact_userinfo`] to everything written and
 //! [`one_line`] to every error and warning line (each is one line by construction), and
 //! [`block`] to standard output (YAML, JSON, plan text, image lists), so no command can print
 //! around it. Commands cap what a server said with [`server_message`] where they compose it.
@@ -134,7 +134,10 @@ pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
             continue;
         }
         let rest = &text[at + 1..];
-        if ["sha256:", "sha384:", "sha512:"].iter().any(|d| rest.starts_with(d)) {
+        if ["sha256:", "sha384:", "sha512:"]
+            .iter()
+            .any(|d| rest.starts_with(d))
+        {
             continue;
         }
         let before = &text[..at];
@@ -193,7 +196,10 @@ mod tests {
         let long = "x".repeat(100_000);
         let shown = server_message(&long);
         assert!(shown.starts_with(&"x".repeat(MAX_SERVER_MESSAGE_CHARS)));
-        assert!(shown.ends_with(&format!("({} more characters)", 100_000 - MAX_SERVER_MESSAGE_CHARS)));
+        assert!(shown.ends_with(&format!(
+            "({} more characters)",
+            100_000 - MAX_SERVER_MESSAGE_CHARS
+        )));
         assert!(shown.len() < MAX_SERVER_MESSAGE_CHARS + 40);
         assert_eq!(server_message(" short\n"), "short");
         assert_eq!(server_message("a\nforged line"), "a\\nforged line");
@@ -205,10 +211,16 @@ mod tests {
             ("http://user:pass@etcd:2379", "http://***@etcd:2379"),
             ("https://token@host/path?q=a@b", "https://***@host/path?q=a@b"),
             ("pulsar+ssl://u:p@ss@broker:6651", "pulsar+ssl://***@broker:6651"),
-            ("endpoints: [\"http://a:b@e1:2379\", \"http://c:d@e2:2379\"]", "endpoints: [\"http://***@e1:2379\", \"http://***@e2:2379\"]"),
+            (
+                "endpoints: [\"http://a:b@e1:2379\", \"http://c:d@e2:2379\"]",
+                "endpoints: [\"http://***@e1:2379\", \"http://***@e2:2379\"]",
+            ),
             ("user:secret@etcd:2379", "***@etcd:2379"),
             ("- admin:hunter2@minio:9000", "- ***@minio:9000"),
-            ("the server https://x:y@10.0.0.1:6443 said", "the server https://***@10.0.0.1:6443 said"),
+            (
+                "the server https://x:y@10.0.0.1:6443 said",
+                "the server https://***@10.0.0.1:6443 said",
+            ),
         ] {
             assert_eq!(redact_userinfo(input), expected, "{input}");
         }

@@ -47,7 +47,11 @@ fn dev_zero_through_every_input_path_ends_at_the_size_limit_within_1_gib_in_unde
         "",
         "    client-certificate: /dev/zero\n    client-key-data: eA==",
     );
-    let key = kube("key", "", "    client-certificate-data: eA==\n    client-key: /dev/zero");
+    let key = kube(
+        "key",
+        "",
+        "    client-certificate-data: eA==\n    client-key: /dev/zero",
+    );
     let token = kube("token", "", "    tokenFile: /dev/zero");
     let exec = kube(
         "exec",
@@ -89,7 +93,11 @@ fn dev_zero_through_every_input_path_ends_at_the_size_limit_within_1_gib_in_unde
 fn an_endless_api_answer_ends_at_the_response_limit_not_at_the_deadline() {
     let d = dir("endless");
     let manifest = write(&d, "milvus.yaml", &s3_milvus("demo", "127.0.0.1:1"));
-    let endless = write(&d, "endless", &kubeconfig(&fake_api_server(Answer::Endless), "", ""));
+    let endless = write(
+        &d,
+        "endless",
+        &kubeconfig(&fake_api_server(Answer::Endless), "", ""),
+    );
     let not_found = write(
         &d,
         "not-found",
@@ -109,7 +117,8 @@ fn an_endless_api_answer_ends_at_the_response_limit_not_at_the_deadline() {
     let r = run_binary_limited(&["check", "--kubeconfig", &endless, &manifest], None);
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(
-        r.err.contains("to the request for Secret team/s3-creds exceeds the limit of 4194304 bytes (4 MiB)"),
+        r.err
+            .contains("to the request for Secret team/s3-creds exceeds the limit of 4194304 bytes (4 MiB)"),
         "{}",
         r.err
     );
@@ -144,7 +153,8 @@ fn an_exec_plugin_that_never_returns_is_killed_at_the_deadline() {
     let r = run(&["check", "--kubeconfig", &kubeconfig, &manifest]);
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(
-        r.err.contains("the exec credential plugin `sh` did not finish within 10 s and was killed"),
+        r.err
+            .contains("the exec credential plugin `sh` did not finish within 10 s and was killed"),
         "{}",
         r.err
     );
@@ -230,12 +240,18 @@ spec:
     let malformed = &runs[7];
     assert_eq!(malformed.code, 2, "{}", malformed.err);
     assert!(
-        malformed.err.contains("printed something that is not JSON (its output is not shown)"),
+        malformed
+            .err
+            .contains("printed something that is not JSON (its output is not shown)"),
         "{}",
         malformed.err
     );
     for r in &runs {
-        assert!(!r.all().contains("PLANTED"), "a planted value is shown:\n{}", r.all());
+        assert!(
+            !r.all().contains("PLANTED"),
+            "a planted value is shown:\n{}",
+            r.all()
+        );
     }
 }
 
@@ -261,7 +277,8 @@ fn an_image_with_a_newline_or_nul_prints_as_one_escaped_line() {
     );
     if r.code == 0 {
         assert!(
-            r.out.contains("milvusdb/milvus:v2.5.16\\nevil.example/forged:1\\u{0}"),
+            r.out
+                .contains("milvusdb/milvus:v2.5.16\\nevil.example/forged:1\\u{0}"),
             "{}",
             r.out
         );
@@ -314,11 +331,14 @@ fn two_milvus_documents_with_one_identity_are_refused_by_every_command() {
             STANDALONE.replace("v2.5.16", "v2.6.11")
         ),
     );
-    for cmd in ["validate", "defaults", "convert", "render", "plan", "images", "check"] {
+    for cmd in [
+        "validate", "defaults", "convert", "render", "plan", "images", "check",
+    ] {
         let r = run(&[cmd, &twice]);
         assert_eq!(r.code, 1, "{cmd}: {}", r.err);
         assert!(
-            r.err.contains("Milvus/notes: metadata.name: Duplicate value: \"default/notes\""),
+            r.err
+                .contains("Milvus/notes: metadata.name: Duplicate value: \"default/notes\""),
             "{cmd}: {}",
             r.err
         );
@@ -328,7 +348,10 @@ fn two_milvus_documents_with_one_identity_are_refused_by_every_command() {
     let two = write(
         &d,
         "two.yaml",
-        &format!("{STANDALONE}---\n{}", STANDALONE.replace("name: notes", "name: notes\n  namespace: other")),
+        &format!(
+            "{STANDALONE}---\n{}",
+            STANDALONE.replace("name: notes", "name: notes\n  namespace: other")
+        ),
     );
     assert_eq!(run(&["validate", &two]).code, 0);
 }
@@ -382,7 +405,9 @@ fn validate_refuses_what_render_plan_and_images_refuse() {
         let f = write(
             &d,
             "name.yaml",
-            &format!("apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {{name: {name}}}\nspec:\n  dependencies:\n    msgStreamType: rocksmq\n    etcd: {{external: true, endpoints: [e:2379]}}\n    storage: {{external: true, endpoint: s3:443}}\n"),
+            &format!(
+                "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {{name: {name}}}\nspec:\n  dependencies:\n    msgStreamType: rocksmq\n    etcd: {{external: true, endpoints: [e:2379]}}\n    storage: {{external: true, endpoint: s3:443}}\n"
+            ),
         );
         let r = run(&["validate", &f]);
         assert_eq!(r.code, 1, "{name}: {}", r.err);
@@ -445,7 +470,8 @@ fn numbers_json_cannot_hold_are_value_errors_at_their_field_path() {
             let r = run(&[cmd, &f]);
             assert_eq!(r.code, 1, "{cmd} {value}: {}", r.err);
             assert!(
-                r.err.contains("Milvus/notes: spec.components.standalone.replicas: not a number"),
+                r.err
+                    .contains("Milvus/notes: spec.components.standalone.replicas: not a number"),
                 "{cmd} {value}: {}",
                 r.err
             );
@@ -488,19 +514,33 @@ fn one_exit_code_per_situation_for_every_command() {
     let d = dir("exit-codes");
     let ok = write(&d, "ok.yaml", STANDALONE);
     let no_milvus = write(&d, "no-milvus.yaml", CONFIG_MAP);
-    let invalid = write(&d, "invalid.yaml", "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {name: x}\nspec: 5\n");
+    let invalid = write(
+        &d,
+        "invalid.yaml",
+        "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {name: x}\nspec: 5\n",
+    );
     let not_yaml = write(&d, "not-yaml.yaml", "a: [1\n");
-    let commands = ["validate", "defaults", "convert", "render", "plan", "images", "check"];
+    let commands = [
+        "validate", "defaults", "convert", "render", "plan", "images", "check",
+    ];
     for cmd in commands {
         let r = run(&[cmd, &no_milvus]);
         assert_eq!(r.code, 1, "{cmd} without a Milvus: {}", r.err);
-        assert!(r.err.contains("no milvus.io document found") || r.err.contains("no Milvus document found"), "{cmd}: {}", r.err);
+        assert!(
+            r.err.contains("no milvus.io document found") || r.err.contains("no Milvus document found"),
+            "{cmd}: {}",
+            r.err
+        );
         assert_eq!(run(&[cmd, &invalid]).code, 1, "{cmd} invalid");
         assert_eq!(run(&[cmd, &not_yaml]).code, 2, "{cmd} not YAML");
         assert_eq!(run(&[cmd, "/nonexistent/m.yaml"]).code, 2, "{cmd} unreadable");
     }
     // A wrong-shaped observed object is invalid input, as a wrong-shaped manifest is.
-    let observed = write(&d, "observed.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: 5\n");
+    let observed = write(
+        &d,
+        "observed.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: 5\n",
+    );
     let r = run(&["plan", &ok, "--observed", &observed]);
     assert_eq!(r.code, 1, "{}", r.err);
     // An OLD without a milvus.io document: refused by both commands that take one.
@@ -509,8 +549,15 @@ fn one_exit_code_per_situation_for_every_command() {
     assert!(r.err.contains("--from"), "{}", r.err);
     assert_eq!(run(&["plan", &ok, "--from", &no_milvus]).code, 1);
     // A NEW without its OLD: checked and planned as a new instance, said by both.
-    let other = write(&d, "other.yaml", &STANDALONE.replace("name: notes", "name: other"));
-    for args in [vec!["validate", "--from", &other, &ok], vec!["plan", &ok, "--from", &other]] {
+    let other = write(
+        &d,
+        "other.yaml",
+        &STANDALONE.replace("name: notes", "name: other"),
+    );
+    for args in [
+        vec!["validate", "--from", &other, &ok],
+        vec!["plan", &ok, "--from", &other],
+    ] {
         let r = run(&args);
         assert_eq!(r.code, 0, "{args:?}: {}", r.err);
         assert!(r.err.contains("as a new instance"), "{args:?}: {}", r.err);
@@ -519,7 +566,10 @@ fn one_exit_code_per_situation_for_every_command() {
     let bad_secret = write(
         &d,
         "bad-secret.yaml",
-        &format!("{}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: s3-creds, namespace: team}}\ndata: {{accesskey: \"%%%\"}}\n", s3_milvus("demo", "127.0.0.1:1")),
+        &format!(
+            "{}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: s3-creds, namespace: team}}\ndata: {{accesskey: \"%%%\"}}\n",
+            s3_milvus("demo", "127.0.0.1:1")
+        ),
     );
     assert_eq!(run(&["check", &bad_secret]).code, 1);
 }
@@ -537,7 +587,8 @@ fn a_malformed_api_answer_is_said_to_be_malformed_not_unreachable() {
     let r = run(&["check", "--kubeconfig", &kubeconfig, &manifest]);
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(
-        r.err.contains("answered the request for Secret team/s3-creds with something that is not a Secret"),
+        r.err
+            .contains("answered the request for Secret team/s3-creds with something that is not a Secret"),
         "{}",
         r.err
     );
@@ -549,10 +600,18 @@ fn a_malformed_api_answer_is_said_to_be_malformed_not_unreachable() {
 #[test]
 fn parser_messages_are_in_our_words() {
     let d = dir("wording");
-    let f = write(&d, "dup.yaml", &format!("{STANDALONE}  mode: cluster\n  mode: standalone\n"));
+    let f = write(
+        &d,
+        "dup.yaml",
+        &format!("{STANDALONE}  mode: cluster\n  mode: standalone\n"),
+    );
     let r = run(&["validate", &f]);
     assert_eq!(r.code, 2);
-    assert!(r.err.contains("not valid YAML: duplicate key `mode`"), "{}", r.err);
+    assert!(
+        r.err.contains("not valid YAML: duplicate key `mode`"),
+        "{}",
+        r.err
+    );
     assert!(!r.err.contains("DuplicateKeyPolicy"), "{}", r.err);
     let f = write(&d, "null-key.yaml", &format!("{STANDALONE}  ? : x\n"));
     let r = run(&["validate", &f]);
@@ -560,12 +619,24 @@ fn parser_messages_are_in_our_words() {
     assert!(!r.err.contains("Option<String>"), "{}", r.err);
     // replicas: 1e3 is the integer 1000 (as the API server reads it); 1.5 is refused at
     // its own path.
-    let f = write(&d, "1e3.yaml", &format!("{STANDALONE}    standalone: {{replicas: 1e3}}\n"));
+    let f = write(
+        &d,
+        "1e3.yaml",
+        &format!("{STANDALONE}    standalone: {{replicas: 1e3}}\n"),
+    );
     assert_eq!(run(&["validate", &f]).code, 0);
-    let f = write(&d, "1.5.yaml", &format!("{STANDALONE}    standalone: {{replicas: 1.5}}\n"));
+    let f = write(
+        &d,
+        "1.5.yaml",
+        &format!("{STANDALONE}    standalone: {{replicas: 1.5}}\n"),
+    );
     let r = run(&["validate", &f]);
     assert_eq!(r.code, 1);
-    assert!(r.err.contains("spec.components.standalone.replicas:"), "{}", r.err);
+    assert!(
+        r.err.contains("spec.components.standalone.replicas:"),
+        "{}",
+        r.err
+    );
 }
 
 // ----- 9. check probes everything at once, a line as each ends -----
@@ -613,7 +684,11 @@ fn check_probes_every_instance_at_once_and_prints_each_line_as_it_ends() {
     println!("{code} in {took:?}\n{text}{}", String::from_utf8_lossy(&err));
     assert_eq!(code, 1);
     assert_eq!(text.lines().count(), 30, "{text}");
-    assert_eq!(text.lines().filter(|l| l.contains("Timeout")).count(), 10, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.contains("Timeout")).count(),
+        10,
+        "{text}"
+    );
     // Sequentially this is ten probe budgets of 6 s.
     assert!(took < Duration::from_secs(20), "{took:?}");
     let first = writes.iter().map(|(t, _)| *t).min().unwrap();
@@ -628,4 +703,117 @@ fn check_probes_every_instance_at_once_and_prints_each_line_as_it_ends() {
         m
     });
     assert_eq!(by_instance.len(), 10, "{by_instance:?}");
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
+fn is_dns_label_pattern(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// An RFC 1123 label: the pattern, at most 63 characters.
+fn is_dns_label(s: &str) -> bool {
+    s.len() <= 63 && is_dns_label_pattern(s)
+}
+
+/// `(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?`, at most 63 characters.
+fn is_label_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric())
+}
+
+/// The longest name R2 allows, for each thing the instance runs in the cluster, renders
+/// objects whose every name and label value the API server accepts: Services are RFC 1035
+/// labels, StatefulSets leave room for their pods' `controller-revision-hash`, the Pulsar
+/// chart's StatefulSets fit too; one character more is refused.
+#[test]
+fn every_derived_name_and_label_value_of_the_longest_name_is_valid() {
+    use milvus_spec::names;
+    let d = dir("longest-name");
+    let external =
+        "    etcd: {external: true, endpoints: [e:2379]}\n    storage: {external: true, endpoint: s3:443}\n";
+    for (limit, deps) in [
+        (
+            names::MAX_INSTANCE_NAME_LEN,
+            format!("    msgStreamType: rocksmq\n{external}"),
+        ),
+        (
+            names::MAX_INSTANCE_NAME_LEN_IN_CLUSTER_ETCD,
+            "    msgStreamType: rocksmq\n    storage: {external: true, endpoint: s3:443}\n".to_owned(),
+        ),
+        (
+            names::MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA,
+            "    msgStreamType: kafka\n".to_owned(),
+        ),
+        (
+            names::MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR,
+            "    msgStreamType: pulsar\n".to_owned(),
+        ),
+    ] {
+        let manifest = |name: &str| {
+            format!(
+                "apiVersion: milvus.io/v1beta1\nkind: Milvus\nmetadata: {{name: {name}}}\nspec:\n  mode: cluster\n  components:\n    image: milvusdb/milvus:v2.5.16\n    podLabels: {{team: search}}\n  dependencies:\n{deps}"
+            )
+        };
+        let name = format!("m{}", "x".repeat(limit - 1));
+        let f = write(&d, "at-limit.yaml", &manifest(&name));
+        let r = run(&["render", &f]);
+        assert_eq!(r.code, 0, "{limit}: {}", r.err);
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&r.out).unwrap();
+        assert!(docs.len() > 3, "{limit}");
+        for doc in &docs {
+            let kind = doc["kind"].as_str().unwrap_or_default();
+            let object = doc["metadata"]["name"].as_str().unwrap_or_default();
+            assert!(
+                object.len() <= 253 && object.split('.').all(is_dns_label_pattern),
+                "{kind}/{object}: not a DNS subdomain"
+            );
+            match kind {
+                "Service" => assert!(
+                    is_dns_label(object) && object.as_bytes()[0].is_ascii_lowercase(),
+                    "Service/{object}"
+                ),
+                "StatefulSet" => assert!(
+                    object.len() <= names::MAX_STATEFULSET_NAME_LEN,
+                    "StatefulSet/{object}"
+                ),
+                "HelmRelease" => {
+                    // The chart's longest StatefulSet.
+                    let zookeeper = format!("{object}-zookeeper");
+                    assert!(zookeeper.len() <= names::MAX_STATEFULSET_NAME_LEN, "{zookeeper}");
+                }
+                _ => {}
+            }
+            for labels in [
+                &doc["metadata"]["labels"],
+                &doc["spec"]["selector"]["matchLabels"],
+                &doc["spec"]["selector"],
+                &doc["spec"]["template"]["metadata"]["labels"],
+            ] {
+                for (k, v) in labels.as_object().into_iter().flatten() {
+                    if let Some(v) = v.as_str() {
+                        assert!(is_label_value(v), "{kind}/{object}: label {k}={v}");
+                    }
+                }
+            }
+        }
+        let f = write(&d, "over.yaml", &manifest(&format!("{name}x")));
+        let r = run(&["validate", &f]);
+        assert_eq!(r.code, 1, "{limit}: {}", r.err);
+        assert!(
+            r.err
+                .contains(&format!("must be no more than {limit} characters")),
+            "{}",
+            r.err
+        );
+    }
 }

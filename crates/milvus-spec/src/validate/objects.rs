@@ -78,7 +78,11 @@ fn each<'a>(value: &'a Value, path: &str, pattern: &[&str], out: &mut Vec<(Strin
         }
         (key, Value::Object(map)) => {
             if let Some(v) = map.get(key) {
-                let child = if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+                let child = if path.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{path}.{key}")
+                };
                 each(v, &child, rest, out);
             }
         }
@@ -152,7 +156,15 @@ fn non_negative(
             continue;
         };
         if x < 0.0 {
-            out.push(Violation::new("R1", ViolationKind::Invalid, &p, "must be greater than or equal to 0").with_value(v));
+            out.push(
+                Violation::new(
+                    "R1",
+                    ViolationKind::Invalid,
+                    &p,
+                    "must be greater than or equal to 0",
+                )
+                .with_value(v),
+            );
         } else {
             found.push((p, name.clone(), x, v.clone()));
         }
@@ -189,7 +201,9 @@ fn storage_size(path: &str, v: &Value, out: &mut Vec<Violation>) {
     if let Some(x) = quantity_value(path, v, Syntax::Check, out)
         && x <= 0.0
     {
-        out.push(Violation::new("R1", ViolationKind::Invalid, path, "must be greater than zero").with_value(v));
+        out.push(
+            Violation::new("R1", ViolationKind::Invalid, path, "must be greater than zero").with_value(v),
+        );
     }
 }
 
@@ -198,7 +212,11 @@ fn container(path: &str, c: &Value, out: &mut Vec<Violation>) {
     if let Some(r) = c.get("resources") {
         resources(&format!("{path}.resources"), r, Syntax::Check, out);
     }
-    for (p, v) in at(c, path, &["env", "[]", "valueFrom", "resourceFieldRef", "divisor"]) {
+    for (p, v) in at(
+        c,
+        path,
+        &["env", "[]", "valueFrom", "resourceFieldRef", "divisor"],
+    ) {
         quantity_value(&p, v, Syntax::Check, out);
     }
 }
@@ -217,15 +235,38 @@ fn quantities(m: &Milvus, doc: &Value, out: &mut Vec<Violation>) {
             if let Some(x) = quantity_value(&p, v, Syntax::Check, out)
                 && x < 0.0
             {
-                out.push(Violation::new("R1", ViolationKind::Invalid, &p, "must be greater than or equal to 0").with_value(v));
+                out.push(
+                    Violation::new(
+                        "R1",
+                        ViolationKind::Invalid,
+                        &p,
+                        "must be greater than or equal to 0",
+                    )
+                    .with_value(v),
+                );
             }
         }
-        for (p, spec) in at(c, &path, &["volumes", "[]", "ephemeral", "volumeClaimTemplate", "spec"]) {
+        for (p, spec) in at(
+            c,
+            &path,
+            &["volumes", "[]", "ephemeral", "volumeClaimTemplate", "spec"],
+        ) {
             pvc_spec(&p, spec, out);
         }
     }
     for mq in ["rocksmq", "natsmq", "woodpecker"] {
-        for (p, spec) in at(doc, "", &["spec", "dependencies", mq, "persistence", "persistentVolumeClaim", "spec"]) {
+        for (p, spec) in at(
+            doc,
+            "",
+            &[
+                "spec",
+                "dependencies",
+                mq,
+                "persistence",
+                "persistentVolumeClaim",
+                "spec",
+            ],
+        ) {
             pvc_spec(&p, spec, out);
         }
     }
@@ -258,7 +299,9 @@ fn pvc_spec(path: &str, spec: &Value, out: &mut Vec<Violation>) {
         if let Some(x) = quantity_value(&p, v, Syntax::SchemaChecked, out)
             && x == 0.0
         {
-            out.push(Violation::new("R1", ViolationKind::Invalid, &p, "must be greater than zero").with_value(v));
+            out.push(
+                Violation::new("R1", ViolationKind::Invalid, &p, "must be greater than zero").with_value(v),
+            );
         }
     }
 }
@@ -277,7 +320,9 @@ fn in_cluster_values(m: &Milvus) -> Vec<[&'static str; 5]> {
     if deps.storage.as_ref().is_some_and(|s| s.external != Some(true)) {
         out.push(["spec", "dependencies", "storage", "inCluster", "values"]);
     }
-    if deps.msg_stream_type == Some(MsgStreamType::Kafka) && deps.kafka.as_ref().is_some_and(|k| k.external != Some(true)) {
+    if deps.msg_stream_type == Some(MsgStreamType::Kafka)
+        && deps.kafka.as_ref().is_some_and(|k| k.external != Some(true))
+    {
         out.push(["spec", "dependencies", "kafka", "inCluster", "values"]);
     }
     out
@@ -352,9 +397,10 @@ pub fn qualified_name_errors(key: &str) -> Vec<String> {
         if p.is_empty() {
             errs.push("prefix part must be non-empty".to_owned());
         } else if !super::schema::is_dns1123_subdomain(p) {
-            errs.push(format!(
+            errs.push(
                 "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-            ));
+                    .to_owned(),
+            );
         }
     }
     if name.is_empty() {
@@ -495,7 +541,10 @@ fn typed_components(c: &MilvusComponents) -> Vec<(String, &v1beta1::Component)> 
         (Component::IndexNode, c.index_node.as_ref()),
         (Component::DataNode, c.data_node.as_ref().map(|n| &n.component)),
         (Component::QueryNode, c.query_node.as_ref().map(|n| &n.component)),
-        (Component::StreamingNode, c.streaming_node.as_ref().map(|n| &n.component)),
+        (
+            Component::StreamingNode,
+            c.streaming_node.as_ref().map(|n| &n.component),
+        ),
         (Component::Cdc, c.cdc.as_ref()),
     ];
     for (component, spec) in list {
@@ -555,7 +604,16 @@ mod tests {
         for ok in ["app", "app.kubernetes.io/name", "example.com/My_Name-1", "a"] {
             assert!(qualified_name_errors(ok).is_empty(), "{ok}");
         }
-        for bad in ["", "/x", "a/", "UPPER.example/x", "a b", "-a", "a/b/c", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "/x",
+            "a/",
+            "UPPER.example/x",
+            "a b",
+            "-a",
+            "a/b/c",
+            &"x".repeat(64),
+        ] {
             assert!(!qualified_name_errors(bad).is_empty(), "{bad:?}");
         }
     }

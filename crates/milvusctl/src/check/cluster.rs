@@ -184,7 +184,10 @@ impl Cluster {
             context: context.map(str::to_owned),
             ..KubeConfigOptions::default()
         };
-        let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = Path::new(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         inline_files(&mut kubeconfig, context, &dir).map_err(invalid)?;
         let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
@@ -192,7 +195,9 @@ impl Cluster {
         config.connect_timeout = Some(REQUEST_DEADLINE);
         config.read_timeout = Some(REQUEST_DEADLINE);
         config.write_timeout = Some(REQUEST_DEADLINE);
-        credentials_from_plugins(&mut config.auth_info, &dir).await.map_err(invalid)?;
+        credentials_from_plugins(&mut config.auth_info, &dir)
+            .await
+            .map_err(invalid)?;
         Ok(Loaded {
             config,
             path: path.to_owned(),
@@ -322,14 +327,13 @@ fn read_kubeconfig(path: &str) -> Result<Kubeconfig, String> {
     let mut merged: Option<Kubeconfig> = None;
     for doc in docs {
         if let Some(problem) = doc.problems.first() {
-            return Err(format!("not a valid kubeconfig: {} is not a valid value", problem.path));
+            return Err(format!(
+                "not a valid kubeconfig: {} is not a valid value",
+                problem.path
+            ));
         }
-        let config: Kubeconfig = serde_path_to_error::deserialize(doc.value).map_err(|e| {
-            format!(
-                "not a valid kubeconfig: {} has the wrong type or shape",
-                e.path()
-            )
-        })?;
+        let config: Kubeconfig = serde_path_to_error::deserialize(doc.value)
+            .map_err(|e| format!("not a valid kubeconfig: {} has the wrong type or shape", e.path()))?;
         merged = Some(match merged {
             Some(m) => m.merge(config).map_err(|e| kubeconfig_reason(&e))?,
             None => config,
@@ -341,7 +345,11 @@ fn read_kubeconfig(path: &str) -> Result<Kubeconfig, String> {
 /// `file` as kube resolves it: relative to the kubeconfig's directory.
 fn resolve(dir: &Path, file: &str) -> PathBuf {
     let p = Path::new(file);
-    if p.is_relative() { dir.join(p) } else { p.to_path_buf() }
+    if p.is_relative() {
+        dir.join(p)
+    } else {
+        p.to_path_buf()
+    }
 }
 
 /// The content of a file the kubeconfig names (`what`), within [`MAX_INPUT_BYTES`].
@@ -360,7 +368,10 @@ fn read_named(dir: &Path, what: &str, file: &str) -> Result<Vec<u8>, String> {
 /// instead, so that kube, which would read them without a limit, reads none. As in kube,
 /// inline data wins over a file and a token over a token file.
 fn inline_files(kubeconfig: &mut Kubeconfig, context: Option<&str>, dir: &Path) -> Result<(), String> {
-    let Some(context_name) = context.map(str::to_owned).or_else(|| kubeconfig.current_context.clone()) else {
+    let Some(context_name) = context
+        .map(str::to_owned)
+        .or_else(|| kubeconfig.current_context.clone())
+    else {
         return Ok(()); // kube says the context is missing
     };
     let Some(selected) = kubeconfig
@@ -379,7 +390,8 @@ fn inline_files(kubeconfig: &mut Kubeconfig, context: Option<&str>, dir: &Path) 
         && let Some(file) = cluster.certificate_authority.take()
         && cluster.certificate_authority_data.is_none()
     {
-        cluster.certificate_authority_data = Some(B64.encode(read_named(dir, "certificate-authority", &file)?));
+        cluster.certificate_authority_data =
+            Some(B64.encode(read_named(dir, "certificate-authority", &file)?));
     }
     let Some(user) = selected.user.as_ref() else {
         return Ok(());
@@ -400,7 +412,11 @@ fn inline_files(kubeconfig: &mut Kubeconfig, context: Option<&str>, dir: &Path) 
     if let Some(file) = auth.client_key.take()
         && auth.client_key_data.is_none()
     {
-        auth.client_key_data = Some(SecretString::from(B64.encode(read_named(dir, "client-key", &file)?)));
+        auth.client_key_data = Some(SecretString::from(B64.encode(read_named(
+            dir,
+            "client-key",
+            &file,
+        )?)));
     }
     if let Some(file) = auth.token_file.take()
         && auth.token.is_none()

@@ -108,16 +108,20 @@ pub(crate) async fn run(exec: &ExecConfig, deadline: Duration) -> Result<Credent
         }
     };
     if !status.success() {
-        return Err(format!("the exec credential plugin `{name}` exited with {status}"));
+        return Err(format!(
+            "the exec credential plugin `{name}` exited with {status}"
+        ));
     }
-    parse(&out).map_err(|why| format!("the exec credential plugin `{name}` printed {why} (its output is not shown)"))
+    parse(&out)
+        .map_err(|why| format!("the exec credential plugin `{name}` printed {why} (its output is not shown)"))
 }
 
 /// The credential of an `ExecCredential` (JSON, or YAML as client-go also accepts); the error
 /// says what is wrong in words of its own.
 fn parse(out: &[u8]) -> Result<Credential, &'static str> {
     let text = std::str::from_utf8(out).map_err(|_| "something that is not UTF-8 text")?;
-    let docs = crate::input::parse_documents("exec plugin output", text).map_err(|_| "something that is not JSON")?;
+    let docs = crate::input::parse_documents("exec plugin output", text)
+        .map_err(|_| "something that is not JSON")?;
     let [doc] = docs.as_slice() else {
         return Err("no ExecCredential, or more than one");
     };
@@ -130,7 +134,11 @@ fn parse(out: &[u8]) -> Result<Credential, &'static str> {
         .and_then(Value::as_object)
         .ok_or("an ExecCredential without a `status`")?;
     let text = |key: &str| status.get(key).and_then(Value::as_str).filter(|v| !v.is_empty());
-    match (text("clientCertificateData"), text("clientKeyData"), text("token")) {
+    match (
+        text("clientCertificateData"),
+        text("clientKeyData"),
+        text("token"),
+    ) {
         (Some(certificate), Some(key), _) => Ok(Credential::Certificate {
             certificate: certificate.to_owned(),
             key: key.to_owned(),
@@ -149,15 +157,26 @@ mod tests {
         let token = parse(br#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t0k"}}"#);
         assert!(matches!(token, Ok(Credential::Token(t)) if t == "t0k"));
         let cert = parse(b"status:\n  clientCertificateData: C\n  clientKeyData: K\n");
-        assert!(matches!(cert, Ok(Credential::Certificate { certificate, key }) if certificate == "C" && key == "K"));
+        assert!(
+            matches!(cert, Ok(Credential::Certificate { certificate, key }) if certificate == "C" && key == "K")
+        );
     }
 
     #[test]
     fn malformed_output_is_described_never_quoted() {
         for (out, why) in [
-            (&b"{\"status\": {\"token\": \"PLANTED\""[..], "something that is not JSON"),
-            (b"{\"kind\": \"ExecCredential\"}", "an ExecCredential without a `status`"),
-            (b"{\"status\": {}}", "an ExecCredential without a token or a client certificate and key"),
+            (
+                &b"{\"status\": {\"token\": \"PLANTED\""[..],
+                "something that is not JSON",
+            ),
+            (
+                b"{\"kind\": \"ExecCredential\"}",
+                "an ExecCredential without a `status`",
+            ),
+            (
+                b"{\"status\": {}}",
+                "an ExecCredential without a token or a client certificate and key",
+            ),
             (b"\xff\xfe", "something that is not UTF-8 text"),
         ] {
             assert_eq!(parse(out).err(), Some(why));

@@ -41,7 +41,10 @@ pub fn run(args: &[&str]) -> Run {
         err: String::from_utf8_lossy(&err).into_owned(),
         took: started.elapsed(),
     };
-    println!("milvusctl {args:?} -> {} in {:?}\n{}{}", r.code, r.took, r.out, r.err);
+    println!(
+        "milvusctl {args:?} -> {} in {:?}\n{}{}",
+        r.code, r.took, r.out, r.err
+    );
     r
 }
 
@@ -54,12 +57,18 @@ pub fn run_binary_limited(args: &[&str], stdin: Option<&Path>) -> Run {
     let bin = env!("CARGO_BIN_EXE_milvusctl");
     let mut cmd = if Path::new("/usr/bin/prlimit").exists() || which("prlimit") {
         let mut c = Command::new("prlimit");
-        c.arg(format!("--as={ADDRESS_SPACE_LIMIT}")).arg("--").arg(bin).args(args);
+        c.arg(format!("--as={ADDRESS_SPACE_LIMIT}"))
+            .arg("--")
+            .arg(bin)
+            .args(args);
         c
     } else {
         let mut c = Command::new("sh");
         c.arg("-c")
-            .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", ADDRESS_SPACE_LIMIT / 1024))
+            .arg(format!(
+                "ulimit -v {}; exec \"$0\" \"$@\"",
+                ADDRESS_SPACE_LIMIT / 1024
+            ))
             .arg(bin)
             .args(args);
         c
@@ -72,17 +81,24 @@ pub fn run_binary_limited(args: &[&str], stdin: Option<&Path>) -> Run {
     let started = Instant::now();
     let output = cmd.output().unwrap();
     let r = Run {
-        code: output.status.code().map_or(255, |c| u8::try_from(c).unwrap_or(255)),
+        code: output
+            .status
+            .code()
+            .map_or(255, |c| u8::try_from(c).unwrap_or(255)),
         out: String::from_utf8_lossy(&output.stdout).into_owned(),
         err: String::from_utf8_lossy(&output.stderr).into_owned(),
         took: started.elapsed(),
     };
-    println!("milvusctl {args:?} (binary, 1 GiB) -> {} in {:?}\n{}{}", r.code, r.took, r.out, r.err);
+    println!(
+        "milvusctl {args:?} (binary, 1 GiB) -> {} in {:?}\n{}{}",
+        r.code, r.took, r.out, r.err
+    );
     r
 }
 
 fn which(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
 }
 
 /// A fresh per-test temporary directory.
@@ -131,7 +147,11 @@ spec:
 /// A kubeconfig with one context `c` for `server`, `cluster_extra` lines under `cluster:` and
 /// `user` (YAML, indented under `user:`).
 pub fn kubeconfig(server: &str, cluster_extra: &str, user: &str) -> String {
-    let user = if user.is_empty() { "{}".to_owned() } else { format!("\n{user}") };
+    let user = if user.is_empty() {
+        "{}".to_owned()
+    } else {
+        format!("\n{user}")
+    };
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{cluster_extra}users:\n- name: u\n  user: {user}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
     )
