@@ -4,11 +4,9 @@
 //! error is reported with the line and column of the whole file. Empty documents are skipped.
 //!
 //! What is read is bounded ([`crate::limits`]): a file or standard input over
-//! [`MAX_INPUT_BYTES`] is refused after reading that much (so
-//! `/dev/zero` ends at once), and so is YAML nested deeper than
-//! [`MAX_DEPTH`] or holding more than
-//! [`MAX_NODES`] nodes in all (aliases counted where they are
-//! used). Each says "exceeds the limit of N".
+//! [`MAX_INPUT_BYTES`] is refused after reading that much (so `/dev/zero` ends at once), and so
+//! is YAML nested deeper than [`MAX_DEPTH`] or holding more than [`MAX_NODES`] nodes in all
+//! (aliases counted where they are used). Each says "exceeds the limit of N".
 //!
 //! And what is read is read as Kubernetes would:
 //!

@@ -7,10 +7,13 @@
 //! [`block`] to standard output (YAML, JSON, plan text, image lists), so no command can print
 //! around it. Commands cap what a server said with [`server_message`] where they compose it.
 //!
+//! Escapes are written as JSON and YAML write them (`\n`, `\t`, `\u001b`), so a YAML or JSON
+//! document printed to standard output stays the same document.
+//!
 //! ```
 //! use milvusctl::sanitize::{one_line, redact_userinfo};
 //!
-//! assert_eq!(one_line("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+//! assert_eq!(one_line("a\nb\u{1b}[31m"), "a\\nb\\u001b[31m");
 //! assert_eq!(redact_userinfo("http://user:pass@etcd:2379"), "http://***@etcd:2379");
 //! ```
 
@@ -23,26 +26,27 @@ pub const MAX_SERVER_MESSAGE_CHARS: usize = 300;
 /// What replaces the userinfo of a URL.
 pub const REDACTED: &str = "***";
 
-/// Characters that are not printed as they are: C0 and C1 controls and DEL, the Unicode line
-/// and paragraph separators, and the bidirectional overrides and isolates (which reorder what
-/// a terminal shows).
+/// Characters a line of text never shows as they are: C0 and C1 controls and DEL, the Unicode
+/// line and paragraph separators, and the bidirectional overrides and isolates (which reorder
+/// what a terminal shows).
 fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `\n`, `\r`, `\t`, else `\uXXXX` (every unsafe character is in the basic plane).
 fn escape_into(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
         other => {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
+            let _ = write!(out, "\\u{:04x}", u32::from(other));
         }
     }
 }
 
-/// `text` as one printable line: every control character (newline and tab included) escaped
-/// as `\n`, `\r`, `\t` or `\u{XX}`.
+/// `text` as one printable line: every control character (newline and tab included), line
+/// separator and bidirectional control escaped as `\n`, `\r`, `\t` or `\uXXXX`.
 #[must_use]
 pub fn one_line(text: &str) -> String {
     if !text.chars().any(is_unsafe) {
@@ -59,16 +63,19 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
-/// Multi-line output: control characters escaped as by [`one_line`], except newline and tab,
-/// which keep their meaning.
+/// Multi-line output (YAML, JSON, text): control characters escaped as by [`one_line`],
+/// except newline and tab, which keep their meaning. The YAML and JSON writers escape these in
+/// strings already (so a document stays the same), except `serde_json`, which leaves C1
+/// controls and DEL as they are; `\u0085` is the same string to a JSON reader.
 #[must_use]
 pub fn block(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t') {
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_unsafe(c) && c != '\n' && c != '\t' {
+        if escaped(c) {
             escape_into(&mut out, c);
         } else {
             out.push(c);
@@ -112,8 +119,9 @@ pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
     if !text.contains('@') {
         return Cow::Borrowed(text);
     }
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    // URLs: the authority after `://` runs to the first `/`, `?`, `#` or boundary.
+    // URLs: the authority after `://` runs to the first `/`, `?`, `#` or boundary. Found in
+    // order, so sorted by start.
+    let mut urls: Vec<(usize, usize)> = Vec::new();
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
         let start = from + found + 3;
@@ -124,13 +132,15 @@ pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
         if let Some(at) = text[start..end].rfind('@')
             && at > 0
         {
-            ranges.push((start, start + at));
+            urls.push((start, start + at));
         }
         from = end.max(start);
     }
-    // Scheme-less `user:password@host`.
+    // Scheme-less `user:password@host`, for an `@` outside those authorities.
+    let mut ranges = urls.clone();
     for (at, _) in text.match_indices('@') {
-        if ranges.iter().any(|(s, e)| (*s..=*e).contains(&at)) {
+        let before_or_at = urls.partition_point(|(s, _)| *s <= at);
+        if before_or_at > 0 && urls[before_or_at - 1].1 >= at {
             continue;
         }
         let rest = &text[at + 1..];
@@ -148,7 +158,7 @@ pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
             .map_or(0, |(i, c)| i + c.len_utf8());
         let stopped_at_slash = before[..start].ends_with('/');
         let candidate = &before[start..];
-        if !stopped_at_slash && candidate.len() > 1 && candidate[1..].contains(':') {
+        if !stopped_at_slash && candidate.chars().skip(1).any(|c| c == ':') {
             ranges.push((start, at));
         }
     }
@@ -179,16 +189,40 @@ mod tests {
         assert_eq!(one_line("plain text"), "plain text");
         assert_eq!(
             one_line("a\nb\rc\td\u{0}e\u{7}f\u{1b}[2Jg\u{7f}h\u{85}i"),
-            "a\\nb\\rc\\td\\u{0}e\\u{7}f\\u{1b}[2Jg\\u{7f}h\\u{85}i"
+            "a\\nb\\rc\\td\\u0000e\\u0007f\\u001b[2Jg\\u007fh\\u0085i"
         );
-        assert_eq!(one_line("x\u{202e}y\u{2028}z"), "x\\u{202e}y\\u{2028}z");
+        assert_eq!(one_line("x\u{202e}y\u{2028}z"), "x\\u202ey\\u2028z");
         assert!(!one_line("\u{1b}\n\u{0}").chars().any(char::is_control));
     }
 
     #[test]
     fn block_keeps_newlines_and_tabs_only() {
         assert_eq!(block("a: 1\n\tb\n"), "a: 1\n\tb\n");
-        assert_eq!(block("a\u{1b}]0;title\u{7}\r\n"), "a\\u{1b}]0;title\\u{7}\\r\n");
+        assert_eq!(block("a\u{1b}]0;title\u{7}\r\n"), "a\\u001b]0;title\\u0007\\r\n");
+    }
+
+    #[test]
+    fn block_keeps_json_and_yaml_documents_the_same() {
+        let value = serde_json::json!({"k": "a\u{85}b\u{7f}c\u{1b}d\u{202e}e", "n": "x\ny"});
+        let json = serde_json::to_string_pretty(&value).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&block(&json)).unwrap();
+        assert_eq!(back, value);
+        let yaml = serde_saphyr::to_string(&value).unwrap();
+        let back: serde_json::Value = serde_saphyr::from_str(&block(&yaml)).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn redaction_stays_linear_with_many_urls() {
+        let many = "http://u:p@h/ x@y ".repeat(50_000);
+        let started = std::time::Instant::now();
+        let redacted = redact_userinfo(&many);
+        assert!(!redacted.contains("u:p@"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

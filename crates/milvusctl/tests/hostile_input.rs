@@ -278,7 +278,7 @@ fn an_image_with_a_newline_or_nul_prints_as_one_escaped_line() {
     if r.code == 0 {
         assert!(
             r.out
-                .contains("milvusdb/milvus:v2.5.16\\nevil.example/forged:1\\u{0}"),
+                .contains("milvusdb/milvus:v2.5.16\\nevil.example/forged:1\\u0000"),
             "{}",
             r.out
         );
@@ -311,7 +311,7 @@ fn api_server_text_is_escaped_and_capped_in_check_output() {
         r.all()
     );
     let line = r.out.lines().find(|l| l.contains("storage/S3")).unwrap();
-    assert!(line.contains("\\u{1b}[31mred\\u{7}\\nteam/other"), "{line}");
+    assert!(line.contains("\\u001b[31mred\\u0007\\nteam/other"), "{line}");
     assert!(line.len() < 2_000, "capped: {} characters", line.len());
     assert!(line.contains("more characters)"), "{line}");
 }
