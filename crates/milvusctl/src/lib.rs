@@ -13,7 +13,9 @@
 //! | 1 | the input was read but cannot be used: a document the schema or a rule refuses, or of the wrong shape (at its field path; numbers JSON cannot hold included); two `Milvus` with one namespace and name; no document the command works on (no `milvus.io` document for `validate`, `defaults` and `convert`, no `Milvus` for `render`, `plan`, `images` and `check`, none in `--from OLD`); a malformed observed object or Secret document; a refused transition; `check`: a dependency unhealthy or a Secret missing |
 //! | 2 | the input cannot be read: a file missing or unreadable, not UTF-8, not YAML (with line and column), or over a limit ([`limits`]); wrong arguments; `check --kubeconfig`: a kubeconfig that cannot be used, an exec credential plugin that fails or overruns, an API server that cannot be reached, rejects the credentials, answers something malformed or too large, or does not answer in time |
 //!
-//! Warnings go to standard error prefixed `warning:` and never change the exit code.
+//! Warnings go to standard error prefixed `warning:` and never change the exit code. `defaults`
+//! and `convert` transform rather than check: they read documents as admission does (schema,
+//! shape) but do not apply the rules, so a rule's refusal is `1` for every other command only.
 //!
 //! # What is printed
 //!
