@@ -162,8 +162,9 @@ pub fn kubeconfig(server: &str, cluster_extra: &str, user: &str) -> String {
 pub enum Answer {
     /// This status and body, then close.
     Once(u16, String),
-    /// `200`, then an endless chunked body.
-    Endless,
+    /// `200`, then an endless chunked body; how long each client read it before hanging up
+    /// is recorded here.
+    Endless(std::sync::Arc<std::sync::Mutex<Vec<Duration>>>),
 }
 
 /// A loopback HTTP server answering every request with `answer`; its `http://` URL. It serves
@@ -193,7 +194,8 @@ pub fn fake_api_server(answer: Answer) -> String {
                             body.len()
                         );
                     }
-                    Answer::Endless => {
+                    Answer::Endless(read_for) => {
+                        let started = Instant::now();
                         let _ = write!(
                             stream,
                             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -204,6 +206,7 @@ pub fn fake_api_server(answer: Answer) -> String {
                                 || stream.write_all(&chunk).is_err()
                                 || stream.write_all(b"\r\n").is_err()
                             {
+                                read_for.lock().unwrap().push(started.elapsed());
                                 return;
                             }
                         }
