@@ -26,7 +26,10 @@ use std::{
 };
 
 use kube::core::DynamicObject;
-use milvus_spec::v1beta1::{Milvus, MilvusDependencies};
+use milvus_spec::{
+    image::ImageRef,
+    v1beta1::{Milvus, MilvusDependencies},
+};
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -378,12 +381,21 @@ impl ClusterFacts {
 /// Image rewriting for air-gapped clusters: an exact per-image override wins, else the
 /// registry part of the image is replaced by `registry`.
 ///
+/// Images are read with [`milvus_spec::image::ImageRef`], as the container runtimes read them:
+/// an override matches an image however it is spelled (`minio/minio:X` and
+/// `docker.io/minio/minio:X` are one image), the registry replaced is the one the runtime
+/// would pull from (`docker.io` when the image names none), and the answer is written fully
+/// qualified. `registry` may carry a path prefix (`harbor.local/dockerhub`); a Docker Hub
+/// official image keeps its `library/` under it, as pull-through mirrors expect.
+///
 /// ```
 /// use milvus_deps::ImageSettings;
 ///
 /// let s = ImageSettings { registry: Some("mirror.local:5000".into()), ..Default::default() };
 /// assert_eq!(s.resolve("docker.io/milvusdb/etcd:3.5.18-r1"), "mirror.local:5000/milvusdb/etcd:3.5.18-r1");
 /// assert_eq!(s.resolve("minio/minio:latest"), "mirror.local:5000/minio/minio:latest");
+/// assert_eq!(s.resolve("registry:5000/x/y:1"), "mirror.local:5000/x/y:1");
+/// assert_eq!(ImageSettings::default().resolve("busybox"), "docker.io/library/busybox");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImageSettings {
@@ -394,27 +406,43 @@ pub struct ImageSettings {
 }
 
 impl ImageSettings {
-    /// The image to run instead of `image`.
+    /// The image to run instead of `image`, fully qualified. A string that is not an image
+    /// reference is returned unchanged (the providers reject such values at their field
+    /// path before they get here).
     #[must_use]
     pub fn resolve(&self, image: &str) -> String {
-        if let Some(o) = self.overrides.get(image) {
-            return o.clone();
+        let Ok(parsed) = ImageRef::parse(image) else {
+            return self
+                .overrides
+                .get(image)
+                .cloned()
+                .unwrap_or_else(|| image.to_owned());
+        };
+        let canonical = parsed.canonical();
+        let overridden = self.overrides.get(image).or_else(|| {
+            self.overrides
+                .iter()
+                .find(|(k, _)| ImageRef::parse(k).is_ok_and(|k| k.canonical() == canonical))
+                .map(|(_, v)| v)
+        });
+        if let Some(o) = overridden {
+            return milvus_spec::image::canonical_or_verbatim(o);
         }
         match self.registry.as_deref().filter(|r| !r.is_empty()) {
-            Some(registry) => format!("{}/{}", registry.trim_end_matches('/'), split_registry(image).1),
-            None => image.to_owned(),
+            Some(registry) => match parsed.with_registry(registry) {
+                Ok(mirrored) => mirrored.canonical(),
+                // Not a registry the parser reads: prefix it as given rather than drop the
+                // rewrite.
+                Err(_) => {
+                    let rest = canonical
+                        .strip_prefix(parsed.registry())
+                        .unwrap_or(&canonical)
+                        .trim_start_matches('/');
+                    format!("{}/{rest}", registry.trim_end_matches('/'))
+                }
+            },
+            None => canonical,
         }
-    }
-}
-
-/// Splits an image reference into registry (`docker.io` when implicit) and the rest.
-#[must_use]
-pub fn split_registry(image: &str) -> (&str, &str) {
-    match image.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
-            (first, rest)
-        }
-        _ => ("docker.io", image),
     }
 }
 
@@ -462,5 +490,51 @@ pub struct FixedCredentials(pub String);
 impl CredentialSource for FixedCredentials {
     fn generate(&self, secret: &str, key: &str) -> String {
         format!("{}-{secret}-{key}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_settings_rewrite_the_registry_the_runtime_would_pull_from() {
+        let s = ImageSettings {
+            registry: Some("mirror.local".into()),
+            ..ImageSettings::default()
+        };
+        assert_eq!(s.resolve("busybox:1.36"), "mirror.local/library/busybox:1.36");
+        assert_eq!(
+            s.resolve("quay.io/coreos/etcd:v3.5"),
+            "mirror.local/coreos/etcd:v3.5"
+        );
+        assert_eq!(
+            s.resolve(
+                "localhost:5000/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+            ),
+            "mirror.local/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        );
+        // A registry the parser cannot read is prefixed as given rather than dropped.
+        let odd = ImageSettings {
+            registry: Some("my_mirror".into()),
+            ..ImageSettings::default()
+        };
+        assert_eq!(odd.resolve("minio/minio:1"), "my_mirror/minio/minio:1");
+        // What is not an image reference is left alone.
+        assert_eq!(s.resolve("Not An Image"), "Not An Image");
+    }
+
+    #[test]
+    fn an_override_matches_every_spelling_of_the_image_and_wins_over_the_registry() {
+        let s = ImageSettings {
+            registry: Some("mirror.local".into()),
+            overrides: BTreeMap::from([(
+                "docker.io/library/busybox:1.36".to_owned(),
+                "r.local/bb:2".to_owned(),
+            )]),
+        };
+        assert_eq!(s.resolve("busybox:1.36"), "r.local/bb:2");
+        assert_eq!(s.resolve("docker.io/busybox:1.36"), "r.local/bb:2");
+        assert_eq!(s.resolve("busybox:1.37"), "mirror.local/library/busybox:1.37");
     }
 }

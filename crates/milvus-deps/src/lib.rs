@@ -33,9 +33,11 @@
 //!
 //! Native in-cluster dependencies have no day-2 automation: changes they cannot carry out
 //! safely are refused by [`Registry::check_transition`]. The `inCluster.values` keys they
-//! honour are typed ([`settings`], [`etcd::EtcdValues`], [`storage::MinioValues`],
-//! [`mq::KafkaValues`]); any other key is a warning with the closest known key
-//! ([`values_check`]).
+//! honour are the keys of the charts the operator installs, typed ([`settings`],
+//! [`etcd::EtcdValues`], [`storage::MinioValues`], [`mq::KafkaValues`]); a value of the wrong
+//! type is an error at its field path, a chart key a provider does not implement is a warning
+//! that says so, and any other key a warning with the closest known key ([`values_check`]).
+//! Every image is built and rewritten with [`milvus_spec::image::ImageRef`].
 //!
 //! Health probes themselves live in [`probe`]: providers describe what to probe
 //! ([`ProbeSpec`], Secrets by reference) and [`Readiness::evaluate`] runs it through any
@@ -52,6 +54,7 @@ pub mod probe;
 pub mod provider;
 pub mod readiness;
 pub mod registry;
+pub mod rollout;
 pub mod settings;
 pub mod storage;
 pub mod teardown;

@@ -133,6 +133,25 @@ pub fn missing_crd(dependency: DependencyKind, group: &str, kind: &str, remedy: 
     .remedy(remedy)
 }
 
+/// [`storage_class`] for a provider's persistence settings: `choice` and the key it came
+/// from ([`PersistenceValues::storage_class`](crate::settings::PersistenceValues::storage_class)),
+/// below `values_path`. `-` (no dynamic provisioning) needs neither a class nor a default one.
+#[must_use]
+pub fn storage_class_of(
+    dependency: DependencyKind,
+    cluster: &crate::ClusterFacts,
+    values_path: &str,
+    (choice, key): (crate::settings::StorageClassChoice<'_>, Option<&str>),
+) -> Vec<Finding> {
+    use crate::settings::StorageClassChoice;
+    let path = format!("{values_path}.{}", key.unwrap_or("persistence.storageClass"));
+    match choice {
+        StorageClassChoice::NoProvisioning => Vec::new(),
+        StorageClassChoice::ClusterDefault => storage_class(dependency, cluster, &path, None),
+        StorageClassChoice::Named(c) => storage_class(dependency, cluster, &path, Some(c)),
+    }
+}
+
 /// Findings for a StorageClass named in `values` (at `path`) that does not exist, or for no
 /// StorageClass and no default one.
 #[must_use]

@@ -28,9 +28,75 @@ pub(crate) fn decode_values<T: DeserializeOwned + Default>(values: Option<&Value
         };
         Error::InvalidValues {
             path,
-            message: redact_quoted(&e.inner().to_string()),
+            message: type_message(&e.inner().to_string()),
         }
     })
+}
+
+/// A serde message about a value of the wrong type, in the words of the spec (`must be an
+/// integer, not a string`) rather than Rust's (`invalid type: string "x", expected i64`),
+/// and never quoting the value. Other messages are kept, with their quoted parts redacted.
+pub(crate) fn type_message(message: &str) -> String {
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!("must be {}, not {}", expected_words(expected), found_words(found));
+    }
+    if let Some((_, expected)) = message
+        .strip_prefix("invalid value: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return match integer_range(expected) {
+            Some((min, max)) => format!("must be an integer from {min} to {max}"),
+            None => format!("must be {}", expected_words(expected)),
+        };
+    }
+    redact_quoted(message)
+}
+
+fn integer_range(expected: &str) -> Option<(i128, i128)> {
+    Some(match expected {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        _ => return None,
+    })
+}
+
+fn expected_words(expected: &str) -> String {
+    let integers = [
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+    ];
+    match expected {
+        e if integers.contains(&e) => "an integer".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "a string" | "a borrowed string" | "a char" => "a string".to_owned(),
+        "a boolean" => "a boolean".to_owned(),
+        "a sequence" => "a list".to_owned(),
+        "a map" => "an object".to_owned(),
+        "int or string" => "an integer or a string".to_owned(),
+        e if e.starts_with("struct ") => "an object".to_owned(),
+        e => redact_quoted(e),
+    }
+}
+
+fn found_words(found: &str) -> &'static str {
+    match found.split([' ', '`', '"']).next().unwrap_or_default() {
+        "string" | "char" => "a string",
+        "integer" => "an integer",
+        "floating" => "a number",
+        "boolean" => "a boolean",
+        "sequence" => "a list",
+        "map" => "an object",
+        "null" | "unit" => "null",
+        _ => "a value of another type",
+    }
 }
 
 /// The `inCluster.values` of the dependency of `m` that `dependency` picks, if any.
@@ -138,5 +204,52 @@ pub(crate) fn stringify(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_message;
+
+    #[test]
+    fn type_errors_name_the_types_in_the_spec_s_words_without_the_value() {
+        for (serde, ours) in [
+            (
+                r#"invalid type: string "hunter2", expected i64"#,
+                "must be an integer, not a string",
+            ),
+            (
+                "invalid type: integer `5`, expected a string",
+                "must be a string, not an integer",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected u32",
+                "must be an integer, not a number",
+            ),
+            (
+                "invalid type: sequence, expected a map",
+                "must be an object, not a list",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "must be a list, not an object",
+            ),
+            (
+                "invalid type: boolean `true`, expected struct ResourceRequirements",
+                "must be an object, not a boolean",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be an integer from 0 to 4294967295",
+            ),
+            (
+                "invalid value: integer `4294967296`, expected i32",
+                "must be an integer from -2147483648 to 2147483647",
+            ),
+        ] {
+            assert_eq!(type_message(serde), ours, "{serde}");
+        }
+        assert_eq!(type_message("missing field `name`"), "missing field `name`");
+        assert!(!type_message(r#"unknown variant `hunter2`, expected `a`"#).contains("hunter2"));
     }
 }

@@ -12,15 +12,16 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use milvus_spec::{
+    image::ImageRef,
     names::{self, InClusterDependency},
     v1beta1::DeletionPolicy,
+    values::Values,
 };
 use serde_json::Value;
 
 use crate::{
-    DependencyKind, DependencyProvider, DesiredObject, Origin, ProviderContext, Resolution, Result,
+    DependencyKind, DependencyProvider, DesiredObject, Error, Origin, ProviderContext, Resolution, Result,
     WorkloadKind, WorkloadRef,
-    context::split_registry,
     mq::pulsar as flux,
     render::{self, InCluster},
 };
@@ -31,6 +32,40 @@ pub const TEI_CHART_REPOSITORY: &str = "https://zilliztech.github.io/milvus-helm
 pub const TEI_CHART_VERSION: &str = "1.6.0";
 /// The TEI image when `values.image` does not say.
 pub const DEFAULT_IMAGE: &str = "ghcr.io/huggingface/text-embeddings-inference:cpu-1.6";
+
+const VALUES_PATH: &str = "spec.dependencies.tei.inCluster.values";
+
+/// The TEI image: `image.repository` and `image.tag` of the values (the chart's keys), else
+/// [`DEFAULT_IMAGE`], through the image settings and written back fully qualified.
+fn tei_image(values: &mut Values, ctx: &ProviderContext) -> Result<String> {
+    if let Some(image) = flux::rewrite_image(values, &["image"], ctx, VALUES_PATH)? {
+        return Ok(image);
+    }
+    // No repository: a tag alone is the default image's at that tag, as the chart has it.
+    let tag = flux::string_at(values, &["image", "tag"], VALUES_PATH)?;
+    let default = ImageRef::parse(DEFAULT_IMAGE).map_err(|e| Error::InvalidValues {
+        path: format!("{VALUES_PATH}.image"),
+        message: e.to_string(),
+    })?;
+    let (repository, default_tag) = (default.name(), default.tag().unwrap_or("latest").to_owned());
+    values.set_path(&["image", "repository"], Value::from(repository));
+    values.set_path(
+        &["image", "tag"],
+        Value::from(tag.filter(|t| !t.is_empty()).unwrap_or(default_tag)),
+    );
+    flux::rewrite_image(values, &["image"], ctx, VALUES_PATH).map(|i| i.unwrap_or_default())
+}
+
+/// The values errors of TEI (an image that is not a reference, a repository that is not a
+/// string), without resolving anything.
+pub(crate) fn value_errors(m: &milvus_spec::v1beta1::Milvus) -> Option<Error> {
+    let tei = m.spec.dependencies.as_ref()?.tei.as_ref()?;
+    if tei.enabled != Some(true) {
+        return None;
+    }
+    let mut values = tei.in_cluster.as_ref()?.values.clone()?;
+    tei_image(&mut values, &ProviderContext::new(m.clone())).err()
+}
 
 /// TEI through a Flux `HelmRelease`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -59,22 +94,7 @@ impl DependencyProvider for InClusterTei {
         let tei = ctx.dependencies().tei.clone().unwrap_or_default();
         let ic = InCluster::of(tei.in_cluster.as_ref(), DeletionPolicy::Delete);
         let mut values = ic.values.cloned().unwrap_or_default();
-        let repo = values
-            .get_path(&["image", "repository"])
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let tag = values.get_path(&["image", "tag"]).map(render::stringify);
-        let image = match (repo, tag) {
-            (Some(r), Some(t)) => format!("{r}:{t}"),
-            (Some(r), None) => format!("{r}:latest"),
-            _ => DEFAULT_IMAGE.to_owned(),
-        };
-        let (registry, rest) = split_registry(&image);
-        let resolved = ctx.images().resolve(&format!("{registry}/{rest}"));
-        if let Some((r, t)) = resolved.rsplit_once(':').filter(|(r, _)| !r.ends_with('/')) {
-            values.set_path(&["image", "repository"], Value::from(r));
-            values.set_path(&["image", "tag"], Value::from(t));
-        }
+        let resolved = tei_image(&mut values, ctx)?;
         let mut res = Resolution::new(self.name(), Origin::InCluster);
         res.images.insert(resolved);
         let labels = render::labels(

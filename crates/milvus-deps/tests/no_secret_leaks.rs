@@ -144,7 +144,7 @@ async fn errors_about_mistyped_values_do_not_echo_them() {
     assert!(!text.contains(PLANTED), "{text}");
     assert!(
         err.to_string()
-            .starts_with("spec.dependencies.etcd.inCluster.values.auth.rbac.create: invalid type"),
+            == "spec.dependencies.etcd.inCluster.values.auth.rbac.create: must be a boolean, not a string",
         "{err}"
     );
 }

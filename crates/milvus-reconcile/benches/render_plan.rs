@@ -17,10 +17,11 @@ use std::{hint::black_box, sync::Arc};
 use criterion::{Criterion, criterion_main};
 use milvus_deps::{FixedCredentials, ProviderContext, Registry};
 use milvus_reconcile::{
+    pipeline::{self, Effective},
     plan::{self, Observed, PlanOptions, output},
     render::{self, DependencyWiring},
 };
-use milvus_spec::{defaults, v1beta1::Milvus};
+use milvus_spec::v1beta1::Milvus;
 use serde_json::json;
 
 fn milvus(name: &str, image: &str) -> Milvus {
@@ -44,15 +45,22 @@ fn wiring(e: &Milvus, observed: &Observed) -> DependencyWiring {
 // `valgrind --tool=callgrind --toggle-collect=render_plan::render_plan <bench binary> cluster_default`.
 #[inline(never)]
 fn render_plan(m: &Milvus, observed: &Observed) -> String {
-    let e = defaults::milvus(m, None).milvus;
-    render_plan_with(&e, &wiring(&e, observed), observed)
+    let d = futures::executor::block_on(pipeline::desired(
+        m,
+        observed,
+        &Registry::builtin(),
+        Arc::new(FixedCredentials("bench".into())),
+    ))
+    .unwrap();
+    let p = plan::plan(&d.rendered, observed, &PlanOptions::default()).unwrap();
+    output::json(&p)
 }
 
 /// Rendering, planning and the JSON output, given the effective spec and its wiring.
 #[inline(never)]
-fn render_plan_with(e: &Milvus, wiring: &DependencyWiring, observed: &Observed) -> String {
-    let r = render::render(e, wiring, &observed.secret_contents()).unwrap();
-    let p = plan::plan(e, &r, observed, &PlanOptions::default()).unwrap();
+fn render_plan_with(e: &Effective, wiring: &DependencyWiring, observed: &Observed) -> String {
+    let r = render::render(e, wiring, &observed.secret_contents(e.namespace())).unwrap();
+    let p = plan::plan(&r, observed, &PlanOptions::default()).unwrap();
     output::json(&p)
 }
 
@@ -60,11 +68,11 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("render_plan");
     let fresh = milvus("my-release", "milvusdb/milvus:v2.6.11");
     let empty = Observed::new();
-    let effective = defaults::milvus(&fresh, None).milvus;
+    let effective = Effective::new(&fresh, &empty);
     let wiring = wiring(&effective, &empty);
     g.bench_function("cluster_default", |b| {
         b.iter(|| {
-            let e = defaults::milvus(&fresh, None).milvus;
+            let e = Effective::new(&fresh, &empty);
             black_box(render_plan_with(&e, &wiring, &empty))
         })
     });
@@ -77,15 +85,15 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(self::wiring(&effective, &empty)))
     });
     let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
-    let p = plan::plan(&effective, &rendered, &empty, &PlanOptions::default()).unwrap();
+    let p = plan::plan(&rendered, &empty, &PlanOptions::default()).unwrap();
     g.bench_function("part_defaults", |b| {
-        b.iter(|| black_box(defaults::milvus(&fresh, None)))
+        b.iter(|| black_box(Effective::new(&fresh, &empty)))
     });
     g.bench_function("part_render", |b| {
         b.iter(|| black_box(render::render(&effective, &wiring, &Default::default()).unwrap()))
     });
     g.bench_function("part_plan", |b| {
-        b.iter(|| black_box(plan::plan(&effective, &rendered, &empty, &PlanOptions::default()).unwrap()))
+        b.iter(|| black_box(plan::plan(&rendered, &empty, &PlanOptions::default()).unwrap()))
     });
     g.bench_function("part_json", |b| b.iter(|| black_box(output::json(&p))));
     let user = milvus_reconcile::render::config_map::user_config(&effective, &wiring);
@@ -93,7 +101,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(serde_saphyr::to_string(&serde_json::Value::Object(user.0.clone())).unwrap()))
     });
     let d = rendered
-        .get("Deployment", "my-release-milvus-proxy")
+        .find("Deployment", "my-release-milvus-proxy")
         .unwrap()
         .value
         .clone();
@@ -103,7 +111,7 @@ fn benches(c: &mut Criterion) {
     });
 
     let old = milvus("my-release", "milvusdb/milvus:v2.5.16");
-    let old_e = defaults::milvus(&old, None).milvus;
+    let old_e = Effective::new(&old, &empty);
     let converged = Observed::rolled_out(
         &render::render(&old_e, &self::wiring(&old_e, &empty), &Default::default()).unwrap(),
     );

@@ -19,6 +19,17 @@ pub enum Error {
         #[source]
         source: milvus_spec::Error,
     },
+    /// The spec asks for an object a real API server would refuse (a mount of a volume the
+    /// pod does not have).
+    #[error("rendering {object}: {path}: {message}")]
+    Invalid {
+        /// The object being rendered, `<Kind>/<name>`.
+        object: String,
+        /// The field path of the setting at fault.
+        path: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// The `Milvus` lacks something rendering needs (a name, the effective spec).
     #[error("cannot render {what}: {reason}")]
     Incomplete {
@@ -51,6 +62,16 @@ pub enum Error {
         from: String,
         /// The step that must wait.
         to: String,
+    },
+    /// Deleting the instance would need a set of objects its provider does not bound (a
+    /// selection without labels, or `pvcDeletion` without PVC targets): refused rather than
+    /// guessed, since a guess could select every object of its kind in the namespace.
+    #[error("cannot plan the teardown of {provider}: {message}")]
+    Teardown {
+        /// The provider (or `milvus`).
+        provider: String,
+        /// What is missing.
+        message: String,
     },
     /// Observed objects could not be read (not a Kubernetes object, a List without items...).
     #[error("observed objects: {0}")]

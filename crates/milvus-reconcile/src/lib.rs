@@ -4,28 +4,33 @@
 //!   dependencies contribute become the Kubernetes objects that should exist, deterministic to
 //!   the byte;
 //! - [`plan`]: those objects and what the cluster holds become a [`plan::Plan`]: a DAG of
-//!   explained steps in waves, printable before anything runs.
+//!   explained steps in waves, printable before anything runs;
+//! - [`object`]: the vocabulary of both (object references, selections, step subjects);
+//! - [`pipeline`]: the one way from a `Milvus` and the observed objects to the desired state:
+//!   defaults, pinned decisions, every dependency provider, rendering.
 //!
 //! ```
-//! use milvus_reconcile::{plan, render};
-//! use milvus_spec::{defaults, v1beta1::Milvus};
+//! use milvus_reconcile::{pipeline, plan};
+//! use milvus_spec::v1beta1::Milvus;
 //!
 //! let m: Milvus = serde_json::from_value(serde_json::json!({
 //!     "apiVersion": "milvus.io/v1beta1", "kind": "Milvus",
 //!     "metadata": {"name": "demo", "namespace": "ns"},
 //!     "spec": {"mode": "cluster"}
 //! })).unwrap();
-//! let effective = defaults::milvus(&m, None).milvus;
-//! // What the dependencies (here the in-cluster etcd, MinIO and Pulsar) contribute.
-//! let ctx = milvus_deps::ProviderContext::new(effective.clone());
-//! let resolved = futures::executor::block_on(milvus_deps::Registry::builtin().resolve(&ctx)).unwrap();
-//! let wiring = render::DependencyWiring::from_resolved(&resolved);
-//! let rendered = render::render(&effective, &wiring, &Default::default()).unwrap();
-//! let plan = plan::plan(&effective, &rendered, &plan::Observed::default(), &plan::PlanOptions::default()).unwrap();
-//! assert!(plan.steps.iter().any(|s| s.object == "Deployment/demo-milvus-mixcoord"));
+//! let observed = plan::Observed::new();
+//! // The in-cluster etcd, MinIO and Pulsar come from the built-in providers.
+//! let registry = milvus_deps::Registry::builtin();
+//! let desired = futures::executor::block_on(pipeline::desired(
+//!     &m, &observed, &registry, pipeline::placeholder_credentials(),
+//! )).unwrap();
+//! let plan = plan::plan(&desired.rendered, &observed, &plan::PlanOptions::default()).unwrap();
+//! assert!(plan.steps.iter().any(|s| s.object() == "Deployment/demo-milvus-mixcoord"));
 //! ```
 
 pub mod error;
+pub mod object;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 

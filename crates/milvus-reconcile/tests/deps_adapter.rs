@@ -8,15 +8,17 @@ mod common;
 
 use milvus_deps::{ProviderContext, Registry};
 use milvus_reconcile::{
-    plan::{self, Action, Observed, PlanOptions},
+    pipeline::Effective,
+    plan::{self, Observed, Operation, PlanOptions},
     render::{self, DependencyWiring},
 };
 use serde_json::Value;
 
-fn resolve(m: &milvus_spec::v1beta1::Milvus) -> (milvus_spec::v1beta1::Milvus, DependencyWiring) {
+fn resolve(m: &milvus_spec::v1beta1::Milvus) -> (Effective, DependencyWiring) {
     let e = common::effective(m);
-    let resolved = futures::executor::block_on(Registry::builtin().resolve(&ProviderContext::new(e.clone())))
-        .unwrap_or_else(|err| panic!("resolve: {err}"));
+    let resolved =
+        futures::executor::block_on(Registry::builtin().resolve(&ProviderContext::new(e.milvus().clone())))
+            .unwrap_or_else(|err| panic!("resolve: {err}"));
     (e, DependencyWiring::from_resolved(&resolved))
 }
 
@@ -46,12 +48,12 @@ fn built_in_providers_render_and_plan() {
                 }
             }
         }
-        let p = plan::plan(&e, &r, &Observed::new(), &PlanOptions::default()).unwrap();
+        let p = plan::plan(&r, &Observed::new(), &PlanOptions::default()).unwrap();
         let wait = p.step("wait:etcd").unwrap_or_else(|| panic!("{f}: no etcd wait"));
         let creates: Vec<_> = p
             .steps
             .iter()
-            .filter(|s| s.action == Action::Create && s.target == "etcd")
+            .filter(|s| s.action == Operation::Create && s.target == "etcd")
             .map(|s| s.id.clone())
             .collect();
         assert!(!creates.is_empty(), "{f}: in-cluster etcd objects are created");
@@ -60,7 +62,7 @@ fn built_in_providers_render_and_plan() {
         }
         let (_, again) = (
             0,
-            plan::plan(&e, &r, &Observed::rolled_out(&r), &PlanOptions::default()).unwrap(),
+            plan::plan(&r, &Observed::rolled_out(&r), &PlanOptions::default()).unwrap(),
         );
         assert!(again.steps.is_empty(), "{f}: converged");
     }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use milvus_reconcile::plan::{self, Action, Observed, PlanOptions, output};
+use milvus_reconcile::plan::{self, Observed, Operation, PlanOptions, output};
 use milvus_spec::v1beta1::Milvus;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -78,9 +78,9 @@ fn observed_for(old: &Milvus, kind: u8, drop_every: usize) -> Observed {
         _ => {
             let full = common::rolled_out(old);
             let mut o = Observed::new();
-            for (i, (_, _, v)) in full.iter().enumerate() {
+            for (i, e) in full.iter().enumerate() {
                 if i % drop_every.max(2) != 0 {
-                    let mut v = v.clone();
+                    let mut v = e.value.clone();
                     if let Some(r) = v.pointer_mut("/spec/replicas") {
                         *r = Value::from(5);
                     }
@@ -133,13 +133,13 @@ proptest! {
         let observed = observed_for(&old, kind, 3);
         let (_, p) = common::plan_against(&new, &observed, &PlanOptions::default());
         let waits: Vec<&str> = p.steps.iter()
-            .filter(|s| s.action == Action::Wait && ["etcd", "storage", "msgstream"].contains(&s.target.as_str()))
+            .filter(|s| s.action == Operation::Wait && ["etcd", "storage", "msgstream"].contains(&s.target.as_str()))
             .map(|s| s.id.as_str())
             .collect();
         // Component Deployments only: a dependency's own Deployment (a standalone MinIO)
         // is what its wait step waits for.
         let component = |s: &plan::Step| !["etcd", "storage", "msgstream", "milvus"].contains(&s.target.as_str());
-        for s in p.steps.iter().filter(|s| component(s) && s.object.starts_with("Deployment/") && matches!(s.action, Action::Create | Action::Update)) {
+        for s in p.steps.iter().filter(|s| component(s) && s.object().starts_with("Deployment/") && matches!(s.action, Operation::Create | Operation::Update)) {
             for w in &waits {
                 prop_assert!(s.depends_on.iter().any(|d| d == w), "{} does not wait for {}", s.id, w);
             }

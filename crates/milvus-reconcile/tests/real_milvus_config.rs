@@ -46,9 +46,9 @@ use std::{
 };
 
 use k8s_openapi::api::{apps::v1::Deployment, core::v1::Container};
-use milvus_deps::{ProviderContext, Registry};
-use milvus_reconcile::render::{self, DependencyWiring};
-use milvus_spec::{defaults, v1beta1::Milvus, values::Values};
+use milvus_deps::Registry;
+use milvus_reconcile::{pipeline, plan::Observed};
+use milvus_spec::{v1beta1::Milvus, values::Values};
 use serde_json::{Value, json};
 
 /// What the test needs from the environment (set by `scripts/servers.sh`).
@@ -129,16 +129,14 @@ fn manifest(s: &Servers) -> Milvus {
 
 /// The rendered ConfigMap's `user.yaml` and the standalone Deployment, through the providers.
 fn rendered(m: &Milvus) -> (Value, Deployment) {
-    let effective = defaults::milvus(m, None).milvus;
-    let resolved =
-        futures::executor::block_on(Registry::builtin().resolve(&ProviderContext::new(effective.clone())))
-            .unwrap();
-    let r = render::render(
-        &effective,
-        &DependencyWiring::from_resolved(&resolved),
-        &Default::default(),
-    )
-    .unwrap();
+    let r = futures::executor::block_on(pipeline::desired(
+        m,
+        &Observed::new(),
+        &Registry::builtin(),
+        pipeline::placeholder_credentials(),
+    ))
+    .unwrap()
+    .rendered;
     let cm = r
         .objects
         .iter()

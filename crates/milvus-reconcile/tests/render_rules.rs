@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 fn deployment(m: &milvus_spec::v1beta1::Milvus, name: &str) -> Value {
     common::rendered(m)
-        .get("Deployment", name)
+        .find("Deployment", name)
         .unwrap_or_else(|| panic!("no Deployment/{name}"))
         .value
         .clone()
@@ -224,7 +224,7 @@ fn service_target_ports_by_number_and_legacy_selector() {
                "spec": {"components": {"targetPortType": "integer", "proxy": {"serviceRestfulPort": 8080}}}}),
     );
     let r = common::rendered(&m);
-    let svc = &r.get("Service", "my-release-milvus").unwrap().value;
+    let svc = &r.find("Service", "my-release-milvus").unwrap().value;
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], 19530);
     assert_eq!(svc["spec"]["ports"][2]["name"], "restful");
     assert_eq!(svc["spec"]["selector"]["app.kubernetes.io/component"], "proxy");
@@ -238,7 +238,7 @@ fn ingress_tls_is_sorted_and_uses_the_configured_port() {
             "hosts": ["a.example"], "tlsSecretRefs": {"z-tls": ["a.example"], "a-tls": ["b.example"]}}}}}}),
     );
     let r = common::rendered(&m);
-    let ing = &r.get("Ingress", "my-release-milvus").unwrap().value;
+    let ing = &r.find("Ingress", "my-release-milvus").unwrap().value;
     assert_eq!(ing["spec"]["tls"][0]["secretName"], "a-tls");
     assert_eq!(
         ing.pointer("/spec/rules/0/http/paths/0/backend/service/port/number")
@@ -254,13 +254,13 @@ fn pod_monitor_unless_disabled_and_relabelings_sorted() {
         json!({"spec": {"components": {"metricLabels": {"zz": "1", "aa": "2"}}}}),
     );
     let r = common::rendered(&m);
-    let pm = &r.get("PodMonitor", "my-release").unwrap().value;
+    let pm = &r.find("PodMonitor", "my-release").unwrap().value;
     assert_eq!(
         pm["spec"]["podMetricsEndpoints"][0]["metricRelabelings"][0]["targetLabel"],
         "aa"
     );
     let off = common::with(&m, json!({"spec": {"components": {"disableMetric": true}}}));
-    assert!(common::rendered(&off).get("PodMonitor", "my-release").is_none());
+    assert!(common::rendered(&off).find("PodMonitor", "my-release").is_none());
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn data_pvc_for_persistent_builtin_streams_goes_to_the_writer_only() {
         json!({"spec": {"dependencies": {"woodpecker": {"persistence": {"enabled": true}}}}}),
     );
     let r = common::rendered(&m);
-    let pvc = &r.get("PersistentVolumeClaim", "my-release-data").unwrap().value;
+    let pvc = &r.find("PersistentVolumeClaim", "my-release-data").unwrap().value;
     assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "5Gi");
     assert_eq!(pvc["spec"]["accessModes"], json!(["ReadWriteOnce"]));
     assert!(pvc["metadata"].get("ownerReferences").is_none());
@@ -384,7 +384,10 @@ fn config_delivery_by_milvus_version() {
         assert_eq!(init["name"], "config");
         assert_eq!(init["image"], render::deployment::DEFAULT_TOOL_IMAGE);
         assert_eq!(init["args"], json!(["/init.sh"]));
-        assert_eq!(init["volumeMounts"][0]["mountPath"], "/milvus/tools");
+        // The operator's init container mounts the ConfigMap and the tools (its
+        // `renderInitContainer`).
+        assert_eq!(init["volumeMounts"][0]["mountPath"], "/milvus/configs/operator");
+        assert_eq!(init["volumeMounts"][1]["mountPath"], "/milvus/tools");
         let config = pod["volumes"]
             .as_array()
             .unwrap()
@@ -408,4 +411,73 @@ fn config_delivery_by_milvus_version() {
     );
     let pod = proxy_of(json!({"image": "registry.local/milvus:custom", "version": "v2.5.4"}));
     assert!(pod.get("initContainers").is_none());
+}
+
+/// The operator's `MergeComponentSpec` copies the global pod labels and annotations over the
+/// component's (its `components_test.go` pins it): on a shared key the global value wins, and
+/// a deployment group's own labels win over both.
+#[test]
+fn pod_labels_and_annotations_the_global_value_wins_on_a_shared_key() {
+    let m = common::with(
+        &common::milvus("cluster-default.yaml"),
+        json!({"spec": {"components": {
+            "podLabels": {"tier": "global", "a": "g"},
+            "podAnnotations": {"note": "global"},
+            "proxy": {"podLabels": {"tier": "component", "b": "c"}, "podAnnotations": {"note": "component", "x": "1"}},
+            "queryNode": {"podLabels": {"tier": "component"},
+                "groups": [{"name": "g1", "replicas": 1, "labels": {"tier": "group"}}]}
+        }}}),
+    );
+    let proxy = deployment(&m, "my-release-milvus-proxy");
+    let meta = &proxy["spec"]["template"]["metadata"];
+    assert_eq!(meta["labels"]["tier"], "global");
+    assert_eq!(meta["labels"]["a"], "g");
+    assert_eq!(meta["labels"]["b"], "c");
+    assert_eq!(meta["annotations"]["note"], "global");
+    assert_eq!(meta["annotations"]["x"], "1");
+    let group = deployment(&m, "my-release-milvus-querynode-g1-0");
+    assert_eq!(group["spec"]["template"]["metadata"]["labels"]["tier"], "group");
+}
+
+/// What a Kafka `secretRef` adds, in the operator's shape (deployments.go:
+/// `GetKafkaSecretRefEnv`, `kafkaCAVolumeBySecret`; configmaps.go: `kafka.brokerList` as a
+/// list), so its pods and ConfigMap are adopted unchanged.
+#[test]
+fn kafka_secret_ref_env_ca_volume_and_broker_list_in_the_operators_shape() {
+    let m = common::milvus_from(&common::fixture_path(
+        "../../../milvus-spec/tests/fixtures/kafka-secretref.yaml",
+    ));
+    let proxy = deployment(&m, "kafka-sasl-milvus-proxy");
+    let pod = &proxy["spec"]["template"]["spec"];
+    let env: Vec<&str> = pod["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .filter(|n| n.starts_with("KAFKA_"))
+        .collect();
+    assert_eq!(env, ["KAFKA_SASLPASSWORD", "KAFKA_SASLUSERNAME"]);
+    let ca = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "kafka-ca")
+        .unwrap();
+    assert_eq!(
+        ca["secret"],
+        json!({"secretName": "kafka-sasl", "defaultMode": 0o444, "optional": true,
+               "items": [{"key": "ca.pem", "path": "ca.pem"}]})
+    );
+    // After the ConfigMap's volumes, as the operator appends it.
+    let volumes: Vec<&str> = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(volumes.last(), Some(&"kafka-ca"), "{volumes:?}");
+    assert_eq!(
+        user_yaml(&m)["kafka"]["brokerList"],
+        json!(["kafka-0.kafka.infra:9093", "kafka-1.kafka.infra:9093"])
+    );
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use milvus_reconcile::plan::{Action, Observed, Plan, PlanOptions, Upgrade26Order};
+use milvus_reconcile::plan::{Observed, Operation, Plan, PlanOptions, Upgrade26Order};
 use serde_json::{Value, json};
 
 fn step<'a>(p: &'a Plan, id: &str) -> &'a milvus_reconcile::plan::Step {
@@ -93,8 +93,8 @@ fn scale_only_touches_that_component_with_no_gate() {
     let (_, p) = common::plan_against(&new, &common::rolled_out(&old), &PlanOptions::default());
     assert_eq!(p.steps.len(), 1, "{}", milvus_reconcile::plan::output::text(&p));
     let s = &p.steps[0];
-    assert_eq!(s.action, Action::Scale);
-    assert_eq!(s.object, "Deployment/my-release-milvus-querynode-0");
+    assert_eq!(s.action, Operation::Scale);
+    assert_eq!(s.object(), "Deployment/my-release-milvus-querynode-0");
     assert!(s.depends_on.is_empty() && s.gate.is_none() && !s.restarts_pods);
 }
 
@@ -103,7 +103,7 @@ fn config_change_restarts_nothing_with_update_config_map_only() {
     let old = cluster("milvusdb/milvus:v2.6.11");
     let new = common::with(&old, json!({"spec": {"config": {"log": {"level": "debug"}}}}));
     let (_, p) = common::plan_against(&new, &common::rolled_out(&old), &PlanOptions::default());
-    assert_eq!(common::ids(&p, Action::Update), vec!["ConfigMap/my-release"]);
+    assert_eq!(common::ids(&p, Operation::Update), vec!["ConfigMap/my-release"]);
     assert!(p.warnings.iter().any(|w| w.contains("updateConfigMapOnly: true")));
 }
 
@@ -115,7 +115,7 @@ fn config_change_rolls_every_component_without_update_config_map_only() {
     );
     let new = common::with(&old, json!({"spec": {"config": {"log": {"level": "debug"}}}}));
     let (_, p) = common::plan_against(&new, &common::rolled_out(&old), &PlanOptions::default());
-    let updates = common::ids(&p, Action::Update);
+    let updates = common::ids(&p, Operation::Update);
     assert!(updates.contains(&"ConfigMap/my-release".to_owned()));
     let proxy = step(&p, "update:Deployment/my-release-milvus-proxy");
     assert!(proxy.restarts_pods);
@@ -139,7 +139,11 @@ fn image_upgrade_follows_the_2_6_order() {
         assert!(a < b, "{} before {}", pair[0], pair[1]);
     }
     let qn = step(&p, "update:Deployment/my-release-milvus-querynode-0");
-    assert!(qn.gate.as_deref().is_some_and(|g| g.contains("streamingnode")));
+    assert!(
+        qn.depends_on
+            .contains(&"wait:Deployment/my-release-milvus-streamingnode".to_owned()),
+        "{qn:?}"
+    );
     assert!(
         p.step("update:Deployment/my-release-milvus-querynode-1")
             .is_none(),
@@ -170,7 +174,7 @@ fn image_update_mode_all_is_one_wave() {
     let waves: std::collections::BTreeSet<usize> = p
         .steps
         .iter()
-        .filter(|s| s.action == Action::Update)
+        .filter(|s| s.action == Operation::Update)
         .map(|s| s.wave)
         .collect();
     assert_eq!(waves.len(), 1, "{}", milvus_reconcile::plan::output::text(&p));
@@ -270,7 +274,7 @@ fn stop_scales_to_zero_and_leaves_dependencies_alone() {
     assert!(
         p.steps
             .iter()
-            .all(|s| s.action == Action::Scale && s.depends_on.is_empty())
+            .all(|s| s.action == Operation::Scale && s.depends_on.is_empty())
     );
     assert!(
         !p.steps
@@ -287,7 +291,7 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
         ..PlanOptions::default()
     };
     let (_, p) = common::plan_against(&m, &common::rolled_out(&m), &delete);
-    let deletes = common::ids(&p, Action::Delete);
+    let deletes = common::ids(&p, Operation::Delete);
     assert!(deletes.contains(&"Deployment/my-release-milvus-proxy".to_owned()));
     assert!(deletes.contains(&"Service/my-release-milvus".to_owned()));
     assert!(
@@ -304,7 +308,15 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
             "etcd": {"inCluster": {"deletionPolicy": "Delete", "pvcDeletion": true}},
             "storage": {"inCluster": {"deletionPolicy": "Delete"}}}}}),
     );
-    let (_, p) = common::plan_against(&delete_all, &common::rolled_out(&delete_all), &delete);
+    // The StatefulSet controller made the members' PVCs.
+    let mut observed = common::rolled_out(&delete_all);
+    for i in 0..3 {
+        observed
+            .insert(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": format!("data-my-release-etcd-{i}"), "namespace": "default"}}))
+            .unwrap();
+    }
+    let (_, p) = common::plan_against(&delete_all, &observed, &delete);
     // The native etcd goes, workload first, once no Milvus pod is left, and with pvcDeletion
     // its members' PVCs after it.
     let etcd = step(&p, "delete:StatefulSet/my-release-etcd");
@@ -329,7 +341,7 @@ fn deletion_keeps_retained_dependencies_and_lists_everything_it_deletes() {
     }
     // MinIO goes too, but without pvcDeletion its data stays, and the plan says so.
     assert!(p.step("delete:StatefulSet/my-release-minio").is_some());
-    let deletes = common::ids(&p, Action::Delete);
+    let deletes = common::ids(&p, Operation::Delete);
     assert!(
         !deletes
             .iter()
@@ -385,9 +397,9 @@ fn the_created_minio_secret_read_back_restarts_no_pod() {
     let m = common::milvus("cluster-default.yaml");
     let docs: Vec<Value> = common::rolled_out(&m)
         .iter()
-        .map(|(kind, _, v)| {
-            let mut v = v.clone();
-            if kind == "Secret"
+        .map(|e| {
+            let mut v = e.value.clone();
+            if e.kind == "Secret"
                 && let Some(plain) = v.as_object_mut().and_then(|o| o.remove("stringData"))
             {
                 let data: serde_json::Map<String, Value> = plain
@@ -402,7 +414,7 @@ fn the_created_minio_secret_read_back_restarts_no_pod() {
         })
         .collect();
     let observed = Observed::from_documents(&docs).unwrap();
-    let secret = observed.get("Secret", "my-release-minio").unwrap();
+    let secret = observed.find("Secret", "my-release-minio").unwrap();
     assert!(secret.get("stringData").is_none() && secret.get("data").is_some());
     let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
     assert!(p.steps.is_empty(), "{}", milvus_reconcile::plan::output::text(&p));
@@ -422,7 +434,7 @@ fn the_created_minio_secret_read_back_restarts_no_pod() {
         &Observed::from_documents(&rotated).unwrap(),
         &PlanOptions::default(),
     );
-    let updates = common::ids(&p, Action::Update);
+    let updates = common::ids(&p, Operation::Update);
     assert_eq!(
         updates,
         [
@@ -451,18 +463,20 @@ fn adopting_what_the_operator_rendered_restarts_no_pod() {
     let observed = Observed::from_documents(&docs).unwrap();
     let m = common::milvus("cluster-default.yaml");
     let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
-    // Only the ConfigMap changes, and the idle standalone (zero replicas, no pods) gets our
-    // plumbing, as the operator refreshes stopped Deployments.
+    // Only the ConfigMap's content changes, and the idle standalone (zero replicas, no pods)
+    // gets our plumbing, as the operator refreshes stopped Deployments; everything else only
+    // gets our ownership label, on its metadata.
     let text = milvus_reconcile::plan::output::text(&p);
     assert!(p.steps.iter().all(|s| !s.restarts_pods), "{text}");
-    let mutating: Vec<&str> = p
-        .steps
-        .iter()
-        .filter(|s| s.action.is_mutating())
-        .map(|s| s.object.as_str())
-        .collect();
+    let mut beyond_labels: Vec<&str> = Vec::new();
+    for s in p.steps.iter().filter(|s| s.action.is_mutating()) {
+        assert_eq!(s.action, Operation::Update, "{text}");
+        if s.changes.iter().any(|c| !c.path.starts_with("metadata.labels")) {
+            beyond_labels.push(s.object());
+        }
+    }
     assert_eq!(
-        mutating,
+        beyond_labels,
         ["ConfigMap/my-release", "Deployment/my-release-milvus-standalone"],
         "{text}"
     );
@@ -470,12 +484,16 @@ fn adopting_what_the_operator_rendered_restarts_no_pod() {
     let cm = step(&p, "update:ConfigMap/my-release");
     assert!(cm.changes.iter().any(|c| c.path == "data.user.yaml"));
 
-    // A real change still rolls, and then our plumbing replaces the operator's.
+    // A real change still rolls, and the instance keeps the operator's config delivery (its
+    // pinned `runScript`): the image is all that changes.
     let new = cluster("milvusdb/milvus:v2.6.12");
     let (_, p) = common::plan_against(&new, &observed, &PlanOptions::default());
     let mix = step(&p, "update:Deployment/my-release-milvus-mixcoord");
     assert!(mix.restarts_pods);
-    assert!(mix.changes.iter().any(|c| c.path.contains("initContainers")));
+    assert!(
+        !mix.changes.iter().any(|c| c.path.contains("initContainers")),
+        "{mix:?}"
+    );
 }
 
 #[test]
@@ -508,16 +526,28 @@ fn replicas_minus_one_leaves_replicas_to_the_autoscaler() {
         json!({"spec": {"components": {"proxy": {"replicas": -1}}}}),
     );
     let r = common::rendered(&m);
-    let d = r.get("Deployment", "my-release-milvus-proxy").unwrap();
+    let d = r.find("Deployment", "my-release-milvus-proxy").unwrap();
     assert!(d.value.pointer("/spec/replicas").is_none());
     // An autoscaler's replicas in the cluster are not a difference.
     let mut observed = Observed::rolled_out(&r);
-    let v = observed.get_mut("Deployment", "my-release-milvus-proxy").unwrap();
+    let v = observed
+        .find_mut("Deployment", "my-release-milvus-proxy")
+        .unwrap();
     v["spec"]["replicas"] = Value::from(7);
+    for field in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+    ] {
+        v["status"][field] = Value::from(7);
+    }
     let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
-    assert!(p.steps.is_empty());
+    assert!(p.steps.is_empty(), "{}", milvus_reconcile::plan::output::text(&p));
     // ... but it cannot scale from zero: a Deployment at zero is raised to one.
-    let v = observed.get_mut("Deployment", "my-release-milvus-proxy").unwrap();
+    let v = observed
+        .find_mut("Deployment", "my-release-milvus-proxy")
+        .unwrap();
     v["spec"]["replicas"] = Value::from(0);
     let (_, p) = common::plan_against(&m, &observed, &PlanOptions::default());
     let s = step(&p, "scale:Deployment/my-release-milvus-proxy");
@@ -549,7 +579,7 @@ fn observed_state_reads_kubectl_lists_and_multi_document_yaml() {
     let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n";
     let o = Observed::from_yaml(text).unwrap();
     assert_eq!(o.len(), 3);
-    assert!(o.get("Deployment", "b").is_some() && o.get("Service", "c").is_some());
+    assert!(o.find("Deployment", "b").is_some() && o.find("Service", "c").is_some());
     let err = Observed::from_yaml("apiVersion: v1\nkind: Service\nmetadata: {}\n").unwrap_err();
     assert!(err.to_string().contains("document 1"), "{err}");
 }

@@ -10,6 +10,7 @@
 //!   offline;
 //! - [`values`]: the free-form `Values` objects and typed accessors for the shapes the
 //!   operator decodes from them;
+//! - [`image`]: container image references, parsed and normalised as the container runtimes do;
 //! - [`version`]: the Milvus version of an instance and the topology decisions derived from it;
 //! - [`component`]: the Milvus workloads and their two spellings;
 //! - [`names`]: object names, label and annotation keys, shared by everything that renders or
@@ -23,6 +24,7 @@ pub mod component;
 pub mod crd;
 pub mod defaults;
 pub mod error;
+pub mod image;
 pub mod names;
 pub mod quantity;
 pub mod v1alpha1;

@@ -7,9 +7,16 @@
 //! - a declared `version` is parsed tolerantly (a leading `v`, surrounding spaces, leading zeros
 //!   and a missing minor or patch number are accepted); when it does not parse, the version is
 //!   taken as *old* (below 2.6);
-//! - otherwise the image is split on `:`; with no tag the version is old; a tag starting with
-//!   `master-` is the *newest* version there is; any other tag is parsed tolerantly, and a tag
-//!   that does not parse (`latest`, `nightly`) is old.
+//! - otherwise the version comes from the tag of the image; with no tag the version is old; a
+//!   tag starting with `master-` is the *newest* version there is; any other tag is parsed
+//!   tolerantly, and a tag that does not parse (`latest`, `nightly`) is old.
+//!
+//! The tag is read with [`crate::image::ImageRef`], the runtimes' reading of a reference: a
+//! registry port is never a tag (`registry:5000/milvus` has none), and neither is a digest.
+//! Where the operator differs: it takes whatever follows the last `:`, so for
+//! `milvusdb/milvus:v2.6.1@sha256:...` it reads the digest's hex as the tag (an old version)
+//! where we read `v2.6.1`; and an image that is not a valid reference (an upper-case
+//! repository, a space) has no tag here, so it is old.
 //!
 //! From the version follow the topology decisions of [`Topology`]: whether the coordinators run
 //! as one `mixcoord`, whether a streaming node exists, whether an index node exists, and which
@@ -218,14 +225,14 @@ impl MilvusVersion {
     /// Detects the version from an image reference's tag alone.
     #[must_use]
     pub fn from_image(image: &str) -> Self {
-        let parts: Vec<&str> = image.split(':').collect();
-        let Some(tag) = parts.last().filter(|_| parts.len() >= 2) else {
+        let parsed = crate::image::ImageRef::parse(image).ok();
+        let Some(tag) = parsed.as_ref().and_then(crate::image::ImageRef::tag) else {
             return Self::Unknown(image.to_owned());
         };
         if tag.starts_with("master-") {
-            return Self::Master((*tag).to_owned());
+            return Self::Master(tag.to_owned());
         }
-        Semver::parse_tolerant(tag).map_or_else(|| Self::Unknown((*tag).to_owned()), Self::Release)
+        Semver::parse_tolerant(tag).map_or_else(|| Self::Unknown(tag.to_owned()), Self::Release)
     }
 
     /// The parsed release version, if there is one.
@@ -417,6 +424,8 @@ mod tests {
             ("milvusdb/milvus", false),
             ("registry.local:5000/milvus", false),
             ("registry.local:5000/milvus:2.6.1", true),
+            ("localhost:5000/milvusdb/milvus:v2.6.1", true),
+            ("localhost:5000/milvusdb/milvus:v2.5.4", false),
         ];
         for (image, expected) in cases {
             assert_eq!(
@@ -425,6 +434,37 @@ mod tests {
                 "{image}"
             );
         }
+    }
+
+    #[test]
+    fn a_registry_port_is_never_read_as_the_tag() {
+        // The digits after a registry's colon are a port, never a version.
+        for image in [
+            "registry:2600/milvus",
+            "registry:2600/milvusdb/milvus",
+            "[::1]:2600/milvus",
+        ] {
+            assert_eq!(
+                MilvusVersion::from_image(image),
+                MilvusVersion::Unknown(image.to_owned()),
+                "{image}"
+            );
+        }
+        assert_eq!(
+            MilvusVersion::from_image("registry:2600/milvus:v2.5.4").semver(),
+            Some(&Semver::new(2, 5, 4))
+        );
+    }
+
+    #[test]
+    fn the_tag_before_a_digest_is_the_version() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let v = MilvusVersion::from_image(&format!("milvusdb/milvus:v2.6.1@{digest}"));
+        assert!(v.is_2_6_or_later(), "{v}");
+        assert!(matches!(
+            MilvusVersion::from_image(&format!("milvusdb/milvus@{digest}")),
+            MilvusVersion::Unknown(_)
+        ));
     }
 
     #[test]

@@ -411,7 +411,7 @@ fn d27_etcd_chart_version_only_the_first_time() {
 }
 
 #[test]
-fn d28_etcd_replica_count_by_mode_unless_a_number() {
+fn d28_etcd_replica_count_by_mode_when_missing_and_a_wrong_type_is_kept_for_the_provider() {
     assert_eq!(
         at(
             &eff(&milvus(json!({}))),
@@ -421,7 +421,16 @@ fn d28_etcd_replica_count_by_mode_unless_a_number() {
     );
     let e = eff(&milvus(json!({"mode": "cluster"})));
     assert_eq!(at(&e, "/spec/dependencies/etcd/inCluster/values/replicaCount"), 3);
+    // The operator would write 1 over a string; we keep it for the etcd provider to reject,
+    // and derive no endpoints from it.
     let spec = json!({"dependencies": {"etcd": {"inCluster": {"values": {"replicaCount": "5"}}}}});
+    let e = eff(&milvus(spec));
+    assert_eq!(
+        at(&e, "/spec/dependencies/etcd/inCluster/values/replicaCount"),
+        "5"
+    );
+    assert_eq!(at(&e, "/spec/dependencies/etcd/endpoints"), &json!([]));
+    let spec = json!({"dependencies": {"etcd": {"inCluster": {"values": {"replicaCount": null}}}}});
     assert_eq!(
         at(
             &eff(&milvus(spec)),

@@ -13,8 +13,14 @@
 //!   MinIO, Kafka; the Pulsar and TEI charts' images; nothing for external or embedded ones),
 //!   with `inCluster.values` image and registry overrides honoured.
 //!
-//! Each image prints as one line whatever it holds: control characters (a newline, a NUL)
-//! are escaped ([`crate::sanitize::one_line`]), so no image string adds a line of its own.
+//! Every image is printed fully qualified, as the container runtime reads it
+//! ([`milvus_spec::image::ImageRef::canonical`]: `milvusdb/milvus:v2.6.11` is
+//! `docker.io/milvusdb/milvus:v2.6.11`), so one image is listed once however the spec spells
+//! it, and the registry each one comes from is plain to see. A string that is not an image
+//! reference is printed as written, as one line whatever it holds: control characters (a
+//! newline, a NUL) are escaped ([`crate::sanitize::one_line`]), so no image string adds a line
+//! of its own. A dependency image the list cannot know (an enabled Pulsar component whose
+//! image the values do not name) is a warning.
 //!
 //! Exit codes: 0 when every `Milvus` is valid, 1 when a `milvus.io` document is invalid (the
 //! images of the valid ones are still printed) or there is no `Milvus`, 2 when the file
@@ -25,6 +31,7 @@ use std::collections::BTreeSet;
 use milvus_deps::{ProviderContext, Registry};
 use milvus_spec::{
     defaults,
+    image::canonical_or_verbatim,
     v1beta1::{Component, Milvus},
 };
 
@@ -38,7 +45,7 @@ fn milvus_images(m: &Milvus) -> BTreeSet<String> {
     };
     let global = c.global.image.clone();
     if let Some(tool) = c.tool_image.as_ref().filter(|t| !t.is_empty()) {
-        images.insert(tool.clone());
+        images.insert(canonical_or_verbatim(tool));
     }
     let components: Vec<&Component> = [
         c.proxy.as_ref().map(|p| &p.service.component),
@@ -68,7 +75,7 @@ fn milvus_images(m: &Milvus) -> BTreeSet<String> {
             .or_else(|| global.clone())
             .filter(|i| !i.is_empty())
         {
-            images.insert(image);
+            images.insert(canonical_or_verbatim(&image));
         }
         let extra = component
             .decoded_sidecars("")
@@ -78,7 +85,8 @@ fn milvus_images(m: &Milvus) -> BTreeSet<String> {
         images.extend(
             extra
                 .filter_map(|container| container.image)
-                .filter(|i| !i.is_empty()),
+                .filter(|i| !i.is_empty())
+                .map(|i| canonical_or_verbatim(&i)),
         );
     }
     images
@@ -113,7 +121,17 @@ pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
                 continue;
             };
             match runtime.block_on(provider.resolve(&ctx)) {
-                Ok(resolution) => all.extend(resolution.images),
+                Ok(resolution) => {
+                    for f in resolution
+                        .findings
+                        .iter()
+                        .filter(|f| f.code == "chart-default-image")
+                    {
+                        let at = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+                        output.warning(&format!("{}{at}{}", commands::prefix(doc), f.message));
+                    }
+                    all.extend(resolution.images.iter().map(|i| canonical_or_verbatim(i)));
+                }
                 Err(e) => {
                     invalid = true;
                     output.error_line(&format!("{}{e}", commands::prefix(doc)));
@@ -166,7 +184,7 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(lines, sorted);
-        assert!(lines.contains(&"milvusdb/milvus:v2.6.11"));
+        assert!(lines.contains(&"docker.io/milvusdb/milvus:v2.6.11"));
         assert!(lines.contains(&"mirror.local/milvusdb/etcd:3.5.18-r1"));
         assert!(lines.contains(&"docker.io/minio/minio:RELEASE.2023-03-20T20-16-18Z"));
         assert!(lines.contains(&"docker.io/apachepulsar/pulsar:3.0.7"));

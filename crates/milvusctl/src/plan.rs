@@ -10,12 +10,13 @@
 
 use std::sync::Arc;
 
-use milvus_deps::{CredentialSource, ProviderContext, RandomCredentials, Registry};
+use milvus_deps::{CredentialSource, RandomCredentials, Registry};
 use milvus_reconcile::{
+    pipeline,
     plan::{self, Observed, PlanOptions, Upgrade26Order, output::Format},
-    render::{self, DependencyWiring},
+    render,
 };
-use milvus_spec::{defaults, v1beta1::Milvus, validate};
+use milvus_spec::{v1beta1::Milvus, validate};
 
 use crate::{
     EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output,
@@ -40,23 +41,16 @@ fn valid_milvuses(
     Ok(milvuses)
 }
 
-/// Defaults, resolves the dependencies with the built-in providers and renders one `Milvus`.
+/// The one pipeline ([`milvus_reconcile::pipeline::desired`]) for one `Milvus` with the
+/// built-in providers: defaults, pinned decisions, resolution, rendering. A provider that
+/// fails makes the input invalid here (every failure is printed).
 fn render_effective(
     output: &mut Output<'_>,
     doc: &Document,
     m: &Milvus,
     observed: &Observed,
     credentials: Arc<dyn CredentialSource>,
-) -> Result<(Milvus, render::Rendered), u8> {
-    let effective = defaults::milvus(m, None).milvus;
-    let namespace = effective
-        .metadata
-        .namespace
-        .clone()
-        .unwrap_or_else(|| "default".to_owned());
-    let ctx = ProviderContext::new(effective.clone())
-        .with_observed(observed.for_providers(&namespace))
-        .with_credentials(credentials);
+) -> Result<render::Rendered, u8> {
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(r) => r,
         Err(e) => {
@@ -64,24 +58,23 @@ fn render_effective(
             return Err(EXIT_USAGE);
         }
     };
-    let resolved = match runtime.block_on(Registry::builtin().resolve(&ctx)) {
-        Ok(r) => r,
+    let desired = match runtime.block_on(pipeline::desired(m, observed, &Registry::builtin(), credentials)) {
+        Ok(d) => d,
         Err(e) => {
             output.error_line(&format!("{}{e}", prefix(doc)));
             return Err(EXIT_INVALID);
         }
     };
-    for finding in resolved.findings() {
+    for finding in desired.resolved.findings() {
         output.warning(&format!("{}{}", prefix(doc), finding_text(finding)));
     }
-    let wiring = DependencyWiring::from_resolved(&resolved);
-    match render::render(&effective, &wiring, &observed.secret_contents()) {
-        Ok(r) => Ok((effective, r)),
-        Err(e) => {
+    if !desired.failures.is_empty() {
+        for (_, e) in &desired.failures {
             output.error_line(&format!("{}{e}", prefix(doc)));
-            Err(EXIT_INVALID)
         }
+        return Err(EXIT_INVALID);
     }
+    Ok(desired.rendered)
 }
 
 /// `milvusctl render FILE [--generate-credentials]`: every desired object of every `Milvus`
@@ -104,7 +97,7 @@ pub(crate) fn render(output: &mut Output<'_>, file: &str, generate_credentials: 
     let mut text = String::new();
     for (doc, m) in &milvuses {
         let rendered = match render_effective(output, doc, m, &Observed::new(), credentials.clone()) {
-            Ok((_, r)) => r,
+            Ok(r) => r,
             Err(code) => return code,
         };
         for o in rendered
@@ -254,7 +247,7 @@ pub(crate) fn plan(
                         &Observed::new(),
                         placeholder_credentials(),
                     ) {
-                        Ok((_, r)) => Observed::rolled_out(&r),
+                        Ok(r) => Observed::rolled_out(&r),
                         Err(code) => return code,
                     }
                 }
@@ -262,17 +255,16 @@ pub(crate) fn plan(
         } else {
             Observed::new()
         };
-        let (effective, rendered) =
-            match render_effective(output, doc, m, &observed, placeholder_credentials()) {
-                Ok(x) => x,
-                Err(code) => return code,
-            };
+        let rendered = match render_effective(output, doc, m, &observed, placeholder_credentials()) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
         let observed = if delete && live.is_none() && from.is_none() {
             Observed::rolled_out(&rendered)
         } else {
             observed
         };
-        match plan::plan(&effective, &rendered, &observed, &options) {
+        match plan::plan(&rendered, &observed, &options) {
             Ok(p) => text.push_str(&plan::output::render(&p, format)),
             Err(e) => {
                 output.error_line(&format!("{}{e}", prefix(doc)));

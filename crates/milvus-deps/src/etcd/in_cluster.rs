@@ -16,6 +16,31 @@
 //!
 //! When a Milvus Operator already installed the release `NAME-etcd`, nothing is rendered: the
 //! release is adopted (see [`crate::adopted`]).
+//!
+//! # Values
+//!
+//! `inCluster.values` are read under the bitnami etcd chart's keys (the 8.x chart the
+//! operator installs for new instances; 6.x's `auth.rbac.enabled` too), with the chart's
+//! meaning:
+//!
+//! - honoured ([`KNOWN_VALUES`]): `replicaCount`; `image.registry`, `image.repository`,
+//!   `image.tag`, `image.digest`, `image.pullPolicy`, `image.pullSecrets`;
+//!   `global.imageRegistry` (wins over `image.registry`), `global.imagePullSecrets`,
+//!   `global.storageClass` (wins over `persistence.storageClass`); `persistence.enabled`,
+//!   `persistence.storageClass` (`-` for no dynamic provisioning), `persistence.size`,
+//!   `persistence.accessModes`; `resources`; `auth.rbac.create` (or `enabled`),
+//!   `auth.rbac.existingSecret`, `auth.rbac.existingSecretPasswordKey`; `autoCompactionMode`,
+//!   `autoCompactionRetention`; `extraEnvVars`; `nodeSelector`, `tolerations`, `affinity`;
+//!   `pdb.create`, `pdb.minAvailable`;
+//! - known to the chart, not supported here ([`CHART_ONLY_VALUES`], a warning each): among
+//!   others `service.*`, the probes, `podLabels` and `podAnnotations`, the security contexts,
+//!   `auth.token`, `auth.client` and `auth.peer` (TLS), `auth.rbac.rootPassword` (a password
+//!   belongs in `existingSecret`), `logLevel`, `metrics`, `disasterRecovery`,
+//!   `startFromSnapshot`, `persistence.annotations`;
+//! - milvus-helm's (`enabled`, `name`, `persistence.accessMode`, which the chart does not
+//!   read): an info that they have no effect.
+//!
+//! A value of the wrong type is an error at its path ("must be an integer, not a string").
 
 use std::collections::BTreeMap;
 
@@ -48,9 +73,9 @@ use crate::{
     config_fragment::{plain_env, secret_env},
     preflight,
     render::{self, InCluster, decode_values, stringify},
-    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
+    settings::{AccessModeKeys, GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
     teardown::{Target, Teardown},
-    values_check,
+    values_check::{self, ValueKeys},
 };
 
 /// The image milvus-helm runs for etcd.
@@ -59,14 +84,20 @@ const CLIENT_PORT: i32 = 2379;
 const PEER_PORT: i32 = 2380;
 const VALUES_PATH: &str = "spec.dependencies.etcd.inCluster.values";
 
-/// The `inCluster.values` keys the native etcd honours (dotted paths).
+/// The `inCluster.values` keys the native etcd honours (dotted paths): the bitnami etcd
+/// chart's (v8, and v6's `auth.rbac.enabled`), with the chart's meaning. `persistence.*`,
+/// `global.storageClass` and the image keys follow [`crate::settings`].
 pub const KNOWN_VALUES: &[&str] = &[
     "replicaCount",
     "image.registry",
     "image.repository",
     "image.tag",
+    "image.digest",
     "image.pullPolicy",
+    "image.pullSecrets",
     "global.imageRegistry",
+    "global.imagePullSecrets",
+    "global.storageClass",
     PERSISTENCE_KEYS[0],
     PERSISTENCE_KEYS[1],
     PERSISTENCE_KEYS[2],
@@ -86,6 +117,92 @@ pub const KNOWN_VALUES: &[&str] = &[
     "pdb.minAvailable",
 ];
 
+/// Keys of the bitnami etcd chart (8.x, which the operator installs for new instances, and
+/// 6.x for old ones) that the native etcd does not implement: a warning says so.
+pub const CHART_ONLY_VALUES: &[&str] = &[
+    "global.compatibility",
+    "kubeVersion",
+    "nameOverride",
+    "fullnameOverride",
+    "commonLabels",
+    "commonAnnotations",
+    "clusterDomain",
+    "extraDeploy",
+    "diagnosticMode",
+    "image.debug",
+    "auth.rbac.allowNoneAuthentication",
+    "auth.rbac.rootPassword",
+    "auth.token",
+    "auth.client",
+    "auth.peer",
+    "initialClusterState",
+    "logLevel",
+    "maxProcs",
+    "removeMemberOnContainerTermination",
+    "configuration",
+    "existingConfigmap",
+    "extraEnvVarsCM",
+    "extraEnvVarsSecret",
+    "command",
+    "args",
+    "updateStrategy",
+    "podManagementPolicy",
+    "hostAliases",
+    "lifecycleHooks",
+    "containerPorts",
+    "podSecurityContext",
+    "containerSecurityContext",
+    "securityContext",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "customLivenessProbe",
+    "customReadinessProbe",
+    "customStartupProbe",
+    "extraVolumes",
+    "extraVolumeMounts",
+    "initContainers",
+    "sidecars",
+    "podAnnotations",
+    "podLabels",
+    "podAffinityPreset",
+    "podAntiAffinityPreset",
+    "nodeAffinityPreset",
+    "terminationGracePeriodSeconds",
+    "schedulerName",
+    "priorityClassName",
+    "runtimeClassName",
+    "shareProcessNamespace",
+    "topologySpreadConstraints",
+    "persistentVolumeClaimRetentionPolicy",
+    "service",
+    "persistence.annotations",
+    "persistence.selector",
+    "volumePermissions",
+    "networkPolicy",
+    "metrics",
+    "startFromSnapshot",
+    "disasterRecovery",
+    "serviceAccount",
+    "pdb.maxUnavailable",
+    "statefulset",
+    "etcd",
+];
+
+/// The keys of the native etcd's values (see [`crate::values_check`]).
+pub const VALUE_KEYS: ValueKeys = ValueKeys {
+    provider: "the native etcd",
+    chart: "the bitnami etcd chart",
+    honoured: KNOWN_VALUES,
+    unsupported: CHART_ONLY_VALUES,
+    milvus_helm: &[
+        ("enabled", None),
+        ("name", None),
+        ("persistence.accessMode", Some("persistence.accessModes")),
+    ],
+    reported_elsewhere: &[],
+};
+
 /// Typed `inCluster.values` of the native etcd (bitnami key names; see [`KNOWN_VALUES`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -94,7 +211,7 @@ pub struct EtcdValues {
     pub replica_count: Option<i64>,
     /// `image.*` (default `docker.io/milvusdb/etcd:3.5.18-r1`).
     pub image: ImageValues,
-    /// `global.imageRegistry`.
+    /// `global.imageRegistry`, `global.imagePullSecrets`, `global.storageClass`.
     pub global: GlobalValues,
     /// `persistence.*` (default 10Gi, ReadWriteOnce); PVCs `data-NAME-etcd-<i>`.
     pub persistence: PersistenceValues,
@@ -156,8 +273,9 @@ impl EtcdValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or `replicaCount` is
-    /// outside 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`].
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, `replicaCount` is
+    /// outside 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`], or the image keys do not make an
+    /// image reference.
     pub fn of(m: &Milvus) -> Result<Self> {
         Self::decode(render::in_cluster_values(m, |d| {
             d.etcd.as_ref()?.in_cluster.as_ref()
@@ -173,6 +291,9 @@ impl EtcdValues {
             &format!("{VALUES_PATH}.replicaCount"),
             "etcd advises at most seven members; use 1 for standalone, 3 or 5 for a cluster",
         )?;
+        decoded
+            .image
+            .reference(&decoded.global, DEFAULT_IMAGE, VALUES_PATH)?;
         Ok(decoded)
     }
 
@@ -266,7 +387,9 @@ impl DependencyProvider for InClusterEtcd {
         ]);
         let labels = render::labels(&selector, instance);
         let owned = ic.owned();
-        let image = values.image.image(&values.global, DEFAULT_IMAGE, ctx);
+        let image = values
+            .image
+            .image(&values.global, DEFAULT_IMAGE, ctx, VALUES_PATH)?;
         r.images.insert(image.clone());
 
         let auth = values.auth();
@@ -427,15 +550,15 @@ impl DependencyProvider for InClusterEtcd {
                 DependencyKind::MetaStorage,
                 VALUES_PATH,
                 v,
-                KNOWN_VALUES,
+                &VALUE_KEYS,
             ));
         }
         if values.persistence.enabled() {
-            r.findings.extend(preflight::storage_class(
+            r.findings.extend(preflight::storage_class_of(
                 DependencyKind::MetaStorage,
                 ctx.cluster(),
-                &format!("{VALUES_PATH}.persistence.storageClass"),
-                values.persistence.storage_class.as_deref(),
+                VALUES_PATH,
+                values.persistence.storage_class(&values.global),
             ));
         }
         r.findings.extend(super::tls::ignored_in_cluster(ctx));
@@ -484,7 +607,7 @@ impl DependencyProvider for InClusterEtcd {
             );
         }
         if a.persistence.size != b.persistence.size
-            || a.persistence.storage_class != b.persistence.storage_class
+            || a.persistence.storage_class(&a.global).0 != b.persistence.storage_class(&b.global).0
         {
             findings.push(
                 Finding::error(
@@ -688,6 +811,7 @@ fn statefulset(ctx: &ProviderContext, values: &EtcdValues, p: &StsParams<'_>) ->
                         fs_group: Some(1001),
                         ..Default::default()
                     }),
+                    image_pull_secrets: values.image.pull_secrets(&values.global),
                     volumes: (!persistent).then(|| {
                         vec![Volume {
                             name: "data".to_owned(),
@@ -698,8 +822,15 @@ fn statefulset(ctx: &ProviderContext, values: &EtcdValues, p: &StsParams<'_>) ->
                     ..PodSpec::default()
                 }),
             },
-            volume_claim_templates: persistent
-                .then(|| vec![values.persistence.claim("data", p.selector, "10Gi")]),
+            volume_claim_templates: persistent.then(|| {
+                vec![values.persistence.claim(
+                    "data",
+                    p.selector,
+                    "10Gi",
+                    &values.global,
+                    AccessModeKeys::Plural,
+                )]
+            }),
             ..StatefulSetSpec::default()
         },
         status: None,

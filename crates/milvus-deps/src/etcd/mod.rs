@@ -14,7 +14,9 @@ mod in_cluster;
 mod tls;
 
 pub use external::ExternalEtcd;
-pub use in_cluster::{AuthValues, EtcdValues, InClusterEtcd, KNOWN_VALUES, PdbValues, RbacValues};
+pub use in_cluster::{
+    AuthValues, CHART_ONLY_VALUES, EtcdValues, InClusterEtcd, KNOWN_VALUES, PdbValues, RbacValues, VALUE_KEYS,
+};
 pub use tls::{
     ETCD_TLS_CA_KEY, ETCD_TLS_CLIENT_CERT_KEY, ETCD_TLS_CLIENT_KEY_KEY, ETCD_TLS_MOUNT_PATH,
     ETCD_TLS_SECRET_ANNOTATION, ETCD_TLS_VOLUME, EtcdTlsSecret,

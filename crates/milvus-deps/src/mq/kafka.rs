@@ -23,6 +23,14 @@
 //! Every node is broker and controller; node ids are pod ordinals and the controller voters
 //! are fixed at creation, so the node count cannot change later (a transition finding says
 //! so). The cluster id is derived from namespace and name, so rendering is deterministic.
+//!
+//! # Values
+//!
+//! The keys are the bitnami Kafka chart's where they mean the same ([`KNOWN_VALUES`]); the
+//! chart's other keys ([`CHART_ONLY_VALUES`]: ZooKeeper, listeners, `auth`, the broker
+//! properties such as `maxMessageBytes`, ...) are a warning each, and milvus-helm's `enabled`,
+//! `name` and `persistence.accessMode` an info. A value of the wrong type is an error at its
+//! path.
 
 use std::collections::BTreeMap;
 
@@ -55,9 +63,9 @@ use crate::{
     config_fragment::plain_env,
     preflight::{self, Severity},
     render::{self, InCluster, decode_values},
-    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
+    settings::{AccessModeKeys, GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
     teardown::{Target, Teardown},
-    values_check,
+    values_check::{self, ValueKeys},
 };
 
 /// Where the Kafka CA is mounted in Milvus pods.
@@ -69,13 +77,25 @@ const CONTROLLER_PORT: i32 = 9093;
 const VALUES_PATH: &str = "spec.dependencies.kafka.inCluster.values";
 
 /// The `inCluster.values` keys the native Kafka honours (dotted paths).
+///
+/// The native Kafka is not the bitnami Kafka chart the operator installs (it runs the Apache
+/// image in KRaft mode, without ZooKeeper), but it reads the chart's keys where they mean the
+/// same: `replicaCount`, `image.*` (see [`crate::settings`]; an image other than the Apache
+/// one must start as it does), `global.imageRegistry`, `global.imagePullSecrets`,
+/// `global.storageClass`, `persistence.*` (with `accessModes`, a list), `resources`,
+/// `heapOpts`, `extraEnvVars` (`KAFKA_<PROPERTY>` sets a server property), `nodeSelector`,
+/// `tolerations`, `affinity`.
 pub const KNOWN_VALUES: &[&str] = &[
     "replicaCount",
     "image.registry",
     "image.repository",
     "image.tag",
+    "image.digest",
     "image.pullPolicy",
+    "image.pullSecrets",
     "global.imageRegistry",
+    "global.imagePullSecrets",
+    "global.storageClass",
     PERSISTENCE_KEYS[0],
     PERSISTENCE_KEYS[1],
     PERSISTENCE_KEYS[2],
@@ -88,6 +108,122 @@ pub const KNOWN_VALUES: &[&str] = &[
     "affinity",
 ];
 
+/// Keys of the bitnami Kafka chart (15.x, which the operator installs) that the native Kafka
+/// does not implement: a warning says so. Broker settings the chart turns into properties
+/// (`maxMessageBytes`, `logRetentionHours`, ...) can be given as `extraEnvVars`
+/// (`KAFKA_MESSAGE_MAX_BYTES`, ...).
+pub const CHART_ONLY_VALUES: &[&str] = &[
+    "global.compatibility",
+    "kubeVersion",
+    "nameOverride",
+    "fullnameOverride",
+    "clusterDomain",
+    "commonLabels",
+    "commonAnnotations",
+    "extraDeploy",
+    "diagnosticMode",
+    "image.debug",
+    "config",
+    "existingConfigmap",
+    "log4j",
+    "existingLog4jConfigMap",
+    "deleteTopicEnable",
+    "autoCreateTopicsEnable",
+    "logFlushIntervalMessages",
+    "logFlushIntervalMs",
+    "logRetentionBytes",
+    "logRetentionCheckIntervalMs",
+    "logRetentionHours",
+    "logSegmentBytes",
+    "logsDirs",
+    "maxMessageBytes",
+    "defaultReplicationFactor",
+    "offsetsTopicReplicationFactor",
+    "transactionStateLogReplicationFactor",
+    "transactionStateLogMinIsr",
+    "numIoThreads",
+    "numNetworkThreads",
+    "numPartitions",
+    "numRecoveryThreadsPerDataDir",
+    "socketReceiveBufferBytes",
+    "socketRequestMaxBytes",
+    "socketSendBufferBytes",
+    "zookeeperConnectionTimeoutMs",
+    "zookeeperChrootPath",
+    "authorizerClassName",
+    "allowEveryoneIfNoAclFound",
+    "superUsers",
+    "auth",
+    "listeners",
+    "advertisedListeners",
+    "listenerSecurityProtocolMap",
+    "allowPlaintextListener",
+    "interBrokerListenerName",
+    "command",
+    "args",
+    "extraEnvVarsCM",
+    "extraEnvVarsSecret",
+    "minBrokerId",
+    "containerPorts",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "customLivenessProbe",
+    "customReadinessProbe",
+    "customStartupProbe",
+    "lifecycleHooks",
+    "podSecurityContext",
+    "containerSecurityContext",
+    "hostAliases",
+    "hostNetwork",
+    "hostIPC",
+    "podLabels",
+    "podAnnotations",
+    "podAffinityPreset",
+    "podAntiAffinityPreset",
+    "nodeAffinityPreset",
+    "topologySpreadConstraints",
+    "terminationGracePeriodSeconds",
+    "podManagementPolicy",
+    "priorityClassName",
+    "schedulerName",
+    "updateStrategy",
+    "extraVolumes",
+    "extraVolumeMounts",
+    "sidecars",
+    "initContainers",
+    "pdb",
+    "service",
+    "externalAccess",
+    "networkPolicy",
+    "persistence.existingClaim",
+    "persistence.annotations",
+    "persistence.selector",
+    "persistence.mountPath",
+    "logPersistence",
+    "volumePermissions",
+    "serviceAccount",
+    "rbac",
+    "metrics",
+    "provisioning",
+    "zookeeper",
+    "externalZookeeper",
+];
+
+/// The keys of the native Kafka's values (see [`crate::values_check`]).
+pub const VALUE_KEYS: ValueKeys = ValueKeys {
+    provider: "the native Kafka",
+    chart: "the bitnami Kafka chart",
+    honoured: KNOWN_VALUES,
+    unsupported: CHART_ONLY_VALUES,
+    milvus_helm: &[
+        ("enabled", None),
+        ("name", None),
+        ("persistence.accessMode", Some("persistence.accessModes")),
+    ],
+    reported_elsewhere: &[],
+};
+
 /// The most nodes the native Kafka runs (each one is also a KRaft controller voter).
 pub(crate) const MAX_NODES: i64 = 9;
 
@@ -99,7 +235,7 @@ pub struct KafkaValues {
     pub replica_count: Option<i64>,
     /// `image.*` (default `docker.io/apache/kafka:3.9.0`).
     pub image: ImageValues,
-    /// `global.imageRegistry`.
+    /// `global.imageRegistry`, `global.imagePullSecrets`, `global.storageClass`.
     pub global: GlobalValues,
     /// `persistence.*` (default 300Gi; PVCs `data-NAME-kafka-<i>`).
     pub persistence: PersistenceValues,
@@ -122,8 +258,8 @@ impl KafkaValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or `replicaCount` is
-    /// outside 1 to 9 (`MAX_NODES`).
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, `replicaCount` is
+    /// outside 1 to 9 (`MAX_NODES`), or the image keys do not make an image reference.
     pub fn of(m: &Milvus) -> Result<Self> {
         Self::decode(render::in_cluster_values(m, |d| {
             d.kafka.as_ref()?.in_cluster.as_ref()
@@ -138,6 +274,9 @@ impl KafkaValues {
             &format!("{VALUES_PATH}.replicaCount"),
             "every node is a KRaft controller voter; for a bigger Kafka run it yourself, e.g. with Strimzi, and use it as an external Kafka",
         )?;
+        decoded
+            .image
+            .reference(&decoded.global, DEFAULT_IMAGE, VALUES_PATH)?;
         Ok(decoded)
     }
 
@@ -170,7 +309,8 @@ fn brokers(ctx: &ProviderContext) -> Vec<String> {
 /// Broker list, SASL env and CA wiring; returns whether TLS is on.
 fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
     r.wiring = super::base_wiring(ctx, MsgStreamType::Kafka);
-    r.wiring.force(&["kafka", "brokerList"], brokers.join(","));
+    // A list, as the operator writes it (Milvus reads a list or a comma-separated string).
+    r.wiring.force(&["kafka", "brokerList"], brokers.to_vec());
     let secret = ctx
         .dependencies()
         .kafka
@@ -182,10 +322,12 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
             .config_str(&["kafka", "securityProtocol"])
             .is_some_and(|p| p.to_uppercase().contains("SSL"));
     if let Some(secret) = &secret {
-        r.wiring
-            .env_from_secret("KAFKA_SASLUSERNAME", secret, "username", false);
+        // The operator's order (its `GetKafkaSecretRefEnv`), so adopted pods keep their
+        // template.
         r.wiring
             .env_from_secret("KAFKA_SASLPASSWORD", secret, "password", false);
+        r.wiring
+            .env_from_secret("KAFKA_SASLUSERNAME", secret, "username", false);
         // Mounted whether or not the Secret has a CA, optional, as the operator does: its pods
         // are adopted unchanged, and a CA added later needs no new volume.
         r.wiring
@@ -353,7 +495,9 @@ impl DependencyProvider for InClusterKafka {
         ]);
         let labels = render::labels(&selector, instance);
         let owned = ic.owned();
-        let image = values.image.image(&values.global, DEFAULT_IMAGE, ctx);
+        let image = values
+            .image
+            .image(&values.global, DEFAULT_IMAGE, ctx, VALUES_PATH)?;
         r.images.insert(image.clone());
         let headless = format!("{release}-headless");
         let port = |name: &str, p: i32| ServicePort {
@@ -560,6 +704,7 @@ impl DependencyProvider for InClusterKafka {
                         node_selector: values.node_selector.clone(),
                         tolerations: values.tolerations.clone(),
                         affinity: values.affinity.clone(),
+                        image_pull_secrets: values.image.pull_secrets(&values.global),
                         volumes: (!persistent).then(|| {
                             vec![Volume {
                                 name: "data".to_owned(),
@@ -570,8 +715,15 @@ impl DependencyProvider for InClusterKafka {
                         ..PodSpec::default()
                     }),
                 },
-                volume_claim_templates: persistent
-                    .then(|| vec![values.persistence.claim("data", &selector, "300Gi")]),
+                volume_claim_templates: persistent.then(|| {
+                    vec![values.persistence.claim(
+                        "data",
+                        &selector,
+                        "300Gi",
+                        &values.global,
+                        AccessModeKeys::Plural,
+                    )]
+                }),
                 ..StatefulSetSpec::default()
             },
             status: None,
@@ -600,15 +752,15 @@ impl DependencyProvider for InClusterKafka {
                 DependencyKind::MessageStream,
                 VALUES_PATH,
                 v,
-                KNOWN_VALUES,
+                &VALUE_KEYS,
             ));
         }
         if persistent {
-            r.findings.extend(preflight::storage_class(
+            r.findings.extend(preflight::storage_class_of(
                 DependencyKind::MessageStream,
                 ctx.cluster(),
-                &format!("{VALUES_PATH}.persistence.storageClass"),
-                values.persistence.storage_class.as_deref(),
+                VALUES_PATH,
+                values.persistence.storage_class(&values.global),
             ));
         }
         Ok(r)

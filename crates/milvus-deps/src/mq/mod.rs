@@ -17,17 +17,34 @@ mod kafka;
 pub(crate) mod pulsar;
 mod woodpecker;
 
-pub use builtin::EmbeddedMq;
+pub use builtin::{DATA_MOUNT_PATH, DATA_VOLUME, EmbeddedMq};
 pub use custom::CustomMq;
 pub use kafka::{
-    ExternalKafka, InClusterKafka, KAFKA_CA_MOUNT_PATH, KNOWN_VALUES as KAFKA_KNOWN_VALUES, KafkaValues,
+    CHART_ONLY_VALUES as KAFKA_CHART_ONLY_VALUES, ExternalKafka, InClusterKafka, KAFKA_CA_MOUNT_PATH,
+    KNOWN_VALUES as KAFKA_KNOWN_VALUES, KafkaValues, VALUE_KEYS as KAFKA_VALUE_KEYS,
 };
 pub use pulsar::{ExternalPulsar, InClusterPulsar, PULSAR_TOKEN_SECRET_ANNOTATION, pulsar_token_secret};
 pub use woodpecker::ExternalWoodpecker;
 
 use milvus_spec::v1beta1::MsgStreamType;
 
-use crate::{ProviderContext, Wiring};
+use crate::{Error, ProviderContext, Wiring};
+
+/// The values errors of the in-cluster message stream of an effective `Milvus` (native Kafka,
+/// or the Pulsar chart's image keys), without resolving anything.
+pub(crate) fn in_cluster_value_errors(m: &milvus_spec::v1beta1::Milvus) -> Vec<Error> {
+    let deps = m.spec.dependencies.as_ref();
+    let kafka_in_cluster = deps.and_then(|d| d.msg_stream_type) == Some(MsgStreamType::Kafka)
+        && deps
+            .and_then(|d| d.kafka.as_ref())
+            .is_none_or(|k| k.external != Some(true));
+    let mut out = Vec::new();
+    if kafka_in_cluster && let Err(e) = KafkaValues::of(m) {
+        out.push(e);
+    }
+    out.extend(pulsar::value_errors(m));
+    out
+}
 
 /// The effective message stream type (`Empty` when defaulting was not run).
 pub(crate) fn stream_type(ctx: &ProviderContext) -> MsgStreamType {

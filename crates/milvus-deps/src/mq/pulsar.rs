@@ -15,9 +15,30 @@
 //!   `inCluster.values` merged over them (user wins), and every image rewritten by the image
 //!   settings.
 //!
+//! # Values and images
+//!
+//! The values are the chart's own (the v2 chart 2.7.8 or the v3 chart 3.3.0, as the operator
+//! installs them), passed through, so they are not typo-checked here. The keys read are the
+//! chart's image keys:
+//!
+//! - `images.<c>.repository` and `images.<c>.tag` of each component enabled in
+//!   `components.*` (`zookeeper`, `bookie` for `bookkeeper`, `autorecovery`, `broker`,
+//!   `proxy`, and, when enabled, `functions`, `toolset`, `pulsar_manager`);
+//! - `pulsar_metadata.image.repository` and `.tag`: the initialisation jobs' image.
+//!
+//! The defaults name every one of them (milvus-helm's `apachepulsar/pulsar` at 3.0.7, or
+//! 2.9.5 for v2), enable only the five components milvus-helm runs and turn the monitoring
+//! stack off, so no image comes from anywhere the values do not say: with every image pointed
+//! at a mirror, every image of the release is the mirror's. A repository may name its
+//! registry (`registry.example.cn/apachepulsar/pulsar`); the image settings then rewrite it
+//! and it is written back fully qualified. A repository that is not a string, a tag that is
+//! neither a string nor a number, a `components.*` that is not a boolean, or an image that is
+//! not a valid reference is an error at its field path. An enabled component whose image the
+//! values do not name is a warning: its image is the chart's default, which is neither listed
+//! nor rewritten.
+//!
 //! Readiness is the `HelmRelease`'s `Ready` condition plus the Pulsar handshake. When the
-//! cluster does not serve `HelmRelease`, a preflight finding says so and what to do. The
-//! values are the chart's own, so they are not typo-checked here.
+//! cluster does not serve `HelmRelease`, a preflight finding says so and what to do.
 //!
 //! A release a Milvus Operator installed (a Helm release Secret for `NAME-pulsar` and no
 //! `HelmRelease` object of that name) is adopted.
@@ -34,6 +55,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use milvus_spec::image::ImageRef;
 use milvus_spec::{
     names::{self, InClusterDependency},
     v1beta1::{ChartVersion, DeletionPolicy, MsgStreamType},
@@ -45,7 +67,6 @@ use crate::{
     DependencyKind, DependencyProvider, DesiredObject, Error, Finding, Origin, ProbeSpec, ProviderContext,
     Resolution, Result, WorkloadKind, WorkloadRef, adopted,
     config_fragment::plain_env,
-    context::split_registry,
     preflight::{self, Severity},
     readiness::SecretKeyRef,
     render::{self, InCluster, host_port},
@@ -169,7 +190,10 @@ impl DependencyProvider for ExternalPulsar {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InClusterPulsar;
 
-/// milvus-helm's defaults for the Pulsar release (the parts that differ from the chart's).
+/// milvus-helm's defaults for the Pulsar release (the parts that differ from the chart's):
+/// every component's image, including the initialisation jobs' (`pulsar_metadata.image`);
+/// only ZooKeeper, BookKeeper, auto-recovery, brokers and proxies enabled; no monitoring
+/// stack (its images would come from elsewhere).
 fn default_values(chart: &ChartVersion) -> Values {
     let tag = if *chart == ChartVersion::PulsarV2 {
         "2.9.5"
@@ -182,7 +206,11 @@ fn default_values(chart: &ChartVersion) -> Values {
             "zookeeper": image, "bookie": image, "autorecovery": image,
             "broker": image, "proxy": image,
         },
-        "components": {"pulsar_manager": false},
+        "pulsar_metadata": {"image": image},
+        "components": {
+            "zookeeper": true, "bookkeeper": true, "autorecovery": true, "broker": true,
+            "proxy": true, "functions": false, "toolset": false, "pulsar_manager": false,
+        },
         "zookeeper": {"replicaCount": 3},
         "bookkeeper": {"replicaCount": 3},
         "broker": {
@@ -200,51 +228,166 @@ fn default_values(chart: &ChartVersion) -> Values {
     if let Some(o) = v.as_object_mut() {
         if *chart == ChartVersion::PulsarV2 {
             o.insert("initialize".to_owned(), Value::Bool(true));
-        } else if let Some(Value::Object(images)) = o.get_mut("images") {
-            // The 3.x chart initialises cluster metadata with its own image.
-            images.insert("pulsar_metadata".to_owned(), image.clone());
+            o.insert(
+                "monitoring".to_owned(),
+                json!({"prometheus": false, "grafana": false, "node_exporter": false, "alert_manager": false}),
+            );
+        } else {
+            o.insert(
+                "kube-prometheus-stack".to_owned(),
+                json!({"enabled": false, "crds": {"enabled": false},
+                    "prometheus": {"enabled": false}, "grafana": {"enabled": false}}),
+            );
         }
     }
     Values::try_from(v).unwrap_or_default()
 }
 
-const IMAGE_KEYS: [&str; 6] = [
-    "zookeeper",
-    "bookie",
-    "autorecovery",
-    "broker",
-    "proxy",
-    "pulsar_metadata",
+/// The Pulsar chart's images: `images.<key>` of the component `components.<component>`.
+const COMPONENT_IMAGES: [(&str, &str); 8] = [
+    ("zookeeper", "zookeeper"),
+    ("bookie", "bookkeeper"),
+    ("autorecovery", "autorecovery"),
+    ("broker", "broker"),
+    ("proxy", "proxy"),
+    ("functions", "functions"),
+    ("toolset", "toolset"),
+    ("pulsar_manager", "pulsar_manager"),
 ];
 
-/// Rewrites every `images.<c>` of chart values through the image settings and returns the
-/// images.
-pub(crate) fn rewrite_chart_images(values: &mut Values, ctx: &ProviderContext, keys: &[&str]) -> Vec<String> {
-    let mut images = Vec::new();
-    for key in keys {
-        let repo = values
-            .get_path(&["images", key, "repository"])
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let tag = values
-            .get_path(&["images", key, "tag"])
-            .map(render::stringify)
-            .unwrap_or_else(|| "latest".to_owned());
-        let Some(repo) = repo else { continue };
-        let resolved = ctx.images().resolve(&qualify(&format!("{repo}:{tag}")));
-        if let Some((r, t)) = resolved.rsplit_once(':').filter(|(r, _)| !r.ends_with('/')) {
-            values.set_path(&["images", key, "repository"], Value::from(r));
-            values.set_path(&["images", key, "tag"], Value::from(t));
-        }
-        images.push(resolved);
+const VALUES_PATH: &str = "spec.dependencies.pulsar.inCluster.values";
+
+/// A string at `path` of chart values, type-checked as the native providers' typed values
+/// are: `Ok(None)` when absent or null. A number is not a string here either: a tag written
+/// `3.10` would reach the chart as `3.1`.
+pub(crate) fn string_at(values: &Values, path: &[&str], base: &str) -> Result<Option<String>> {
+    match values.get_path(path) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Error::InvalidValues {
+            path: format!("{base}.{}", path.join(".")),
+            message: format!("must be a string, not {}", json_kind(other)),
+        }),
     }
-    images
 }
 
-/// `docker.io/` made explicit, so image lists are comparable.
-fn qualify(image: &str) -> String {
-    let (registry, rest) = split_registry(image);
-    format!("{registry}/{rest}")
+/// How the spec would call a JSON value's type.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The image at `at` (`.../repository` and `.../tag`) of chart values, through the image
+/// settings: written back (repository fully qualified, tag) and returned. `Ok(None)` when
+/// the values name no repository there.
+pub(crate) fn rewrite_image(
+    values: &mut Values,
+    at: &[&str],
+    ctx: &ProviderContext,
+    base: &str,
+) -> Result<Option<String>> {
+    fn path<'a>(at: &[&'a str], leaf: &'a str) -> Vec<&'a str> {
+        at.iter().copied().chain(std::iter::once(leaf)).collect()
+    }
+    let Some(repository) = string_at(values, &path(at, "repository"), base)? else {
+        return Ok(None);
+    };
+    let tag = string_at(values, &path(at, "tag"), base)?.filter(|t| !t.is_empty());
+    let invalid = |leaf: &str, e: milvus_spec::image::ImageError| Error::InvalidValues {
+        path: format!("{base}.{}.{leaf}", at.join(".")),
+        message: format!("not usable in an image reference: {e}"),
+    };
+    let image = ImageRef::parse(&repository).map_err(|e| invalid("repository", e))?;
+    let image = image
+        .with_tag(tag.as_deref().unwrap_or("latest"))
+        .map_err(|e| invalid("tag", e))?;
+    let resolved = ctx.images().resolve(&image.canonical());
+    // The chart writes `repository:tag`; a digest an override pins rides along in the tag.
+    if let Ok(r) = ImageRef::parse(&resolved) {
+        let mut tag = r.tag().unwrap_or("latest").to_owned();
+        if let Some(d) = r.digest() {
+            tag = format!("{tag}@{d}");
+        }
+        values.set_path(&path(at, "repository"), Value::from(r.name()));
+        values.set_path(&path(at, "tag"), Value::from(tag));
+    }
+    Ok(Some(resolved))
+}
+
+/// Rewrites the images of the Pulsar chart values through the image settings; returns the
+/// images of the enabled components and of the initialisation jobs, and a warning for an
+/// enabled component whose image the values do not name (the chart's default image is then
+/// pulled, from wherever the chart says).
+fn pulsar_images(values: &mut Values, ctx: &ProviderContext) -> Result<(Vec<String>, Vec<Finding>)> {
+    let mut images = Vec::new();
+    let mut findings = Vec::new();
+    for (key, component) in COMPONENT_IMAGES {
+        let enabled = match values.get_path(&["components", component]) {
+            None | Some(Value::Null) => !matches!(component, "functions" | "toolset" | "pulsar_manager"),
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(Error::InvalidValues {
+                    path: format!("{VALUES_PATH}.components.{component}"),
+                    message: format!("must be a boolean, not {}", json_kind(other)),
+                });
+            }
+        };
+        let image = rewrite_image(values, &["images", key], ctx, VALUES_PATH)?;
+        match (enabled, image) {
+            (true, Some(i)) => images.push(i),
+            (true, None) => findings.push(
+                Finding::warning(
+                    DependencyKind::MessageStream,
+                    "chart-default-image",
+                    format!(
+                        "components.{component} is enabled but images.{key}.repository is not set: the chart's default image is pulled, and it is neither listed nor rewritten by the image settings"
+                    ),
+                )
+                .at(format!("{VALUES_PATH}.images.{key}"))
+                .remedy(format!("set images.{key}.repository and images.{key}.tag")),
+            ),
+            (false, _) => {}
+        }
+    }
+    if let Some(i) = rewrite_image(values, &["pulsar_metadata", "image"], ctx, VALUES_PATH)? {
+        images.push(i);
+    }
+    Ok((images, findings))
+}
+
+/// The values errors of an in-cluster Pulsar: what [`InClusterPulsar`] would fail with.
+pub(crate) fn value_errors(m: &milvus_spec::v1beta1::Milvus) -> Option<Error> {
+    let deps = m.spec.dependencies.as_ref()?;
+    if deps.msg_stream_type != Some(MsgStreamType::Pulsar)
+        || deps.pulsar.as_ref().is_some_and(|p| p.external == Some(true))
+    {
+        return None;
+    }
+    let chart = chart_version(deps.pulsar.as_ref());
+    let mut values = default_values(&chart);
+    if let Some(user) = deps
+        .pulsar
+        .as_ref()
+        .and_then(|p| p.in_cluster.as_ref()?.values.as_ref())
+    {
+        values.merge(user);
+    }
+    let ctx = ProviderContext::new(m.clone());
+    pulsar_images(&mut values, &ctx).err()
+}
+
+fn chart_version(pulsar: Option<&milvus_spec::v1beta1::MilvusPulsar>) -> ChartVersion {
+    pulsar
+        .and_then(|p| p.in_cluster.as_ref()?.chart_version.clone())
+        .filter(ChartVersion::is_known)
+        .unwrap_or(ChartVersion::PulsarV3)
 }
 
 #[async_trait]
@@ -296,12 +439,7 @@ impl DependencyProvider for InClusterPulsar {
             return Ok(r);
         }
 
-        let chart = pulsar
-            .in_cluster
-            .as_ref()
-            .and_then(|i| i.chart_version.clone())
-            .filter(|c| c.is_known())
-            .unwrap_or(ChartVersion::PulsarV3);
+        let chart = chart_version(Some(&pulsar));
         let version = if chart == ChartVersion::PulsarV2 {
             "2.7.8"
         } else {
@@ -312,8 +450,9 @@ impl DependencyProvider for InClusterPulsar {
             values.merge(user);
         }
         let mut r = Resolution::new(self.name(), Origin::InCluster);
-        r.images
-            .extend(rewrite_chart_images(&mut values, ctx, &IMAGE_KEYS));
+        let (images, image_findings) = pulsar_images(&mut values, ctx)?;
+        r.images.extend(images);
+        r.findings.extend(image_findings);
         let labels = render::labels(
             &BTreeMap::from([(names::RELEASE_LABEL.to_owned(), release.clone())]),
             instance,

@@ -14,6 +14,21 @@
 //! when absent, never updated ([`DesiredObject::create_only`](crate::DesiredObject)).
 //! `accessKey`/`secretKey` in `values` are ignored with a warning: they would be a secret
 //! value in the spec.
+//!
+//! # Values
+//!
+//! `inCluster.values` are read under the keys of milvus-helm's MinIO chart (8.0.x, the one the
+//! operator installs), with the chart's meaning; [`KNOWN_VALUES`] lists them, and the few
+//! extensions the bitnami-style providers share (`image.registry`, `image.digest`,
+//! `global.imageRegistry`, `global.storageClass`, `persistence.accessModes`). The chart has no
+//! `image.registry`: an `image.repository` that names a registry
+//! (`registry.example.cn/milvusdb/minio`) is pulled from it. `persistence.accessMode` (one
+//! mode) is the chart's key. Keys of the chart not supported here ([`CHART_ONLY_VALUES`]:
+//! `existingSecret`, `tls`, `service.*`, the probes, `podDisruptionBudget`, the gateways,
+//! `defaultBucket`, `persistence.existingClaim`, ...) are a warning each; milvus-helm's own keys
+//! under `minio` (`bucketName`, `rootPath`, `useIAM`, ...; Milvus's bucket is
+//! `spec.config.minio.bucketName`) an info that they have no effect. A value of the wrong type is
+//! an error at its path.
 
 use std::collections::BTreeMap;
 
@@ -49,9 +64,12 @@ use crate::{
     preflight::{self, Severity},
     probe::StorageKind,
     render::{self, InCluster, decode_values},
-    settings::{GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues},
+    settings::{
+        AccessModeKeys, GlobalValues, ImageValues, PERSISTENCE_KEYS, PersistenceValues, PullSecret,
+        pull_secrets,
+    },
     teardown::{Target, Teardown},
-    values_check,
+    values_check::{self, ValueKeys},
 };
 
 /// The image milvus-helm runs for MinIO.
@@ -60,23 +78,112 @@ const PORT: i32 = 9000;
 const VALUES_PATH: &str = "spec.dependencies.storage.inCluster.values";
 
 /// The `inCluster.values` keys the native MinIO honours (dotted paths).
+///
+/// The MinIO chart of milvus-helm's (8.0.x, which the operator installs) keys, with the
+/// chart's meaning: `mode`, `replicas`, `image.repository` (which may name a registry:
+/// `registry.example.cn/milvusdb/minio`), `image.tag`, `image.pullPolicy`,
+/// `persistence.enabled`, `persistence.storageClass`, `persistence.size`,
+/// `persistence.accessMode` (one mode), `resources`, `nodeSelector`, `tolerations`,
+/// `affinity`, `imagePullSecrets` (`{name: ...}` objects or names) and
+/// `global.imagePullSecrets` (which wins over it, as in the chart).
+///
+/// Extensions, read as the native etcd and Kafka read them (the chart has none of these):
+/// `image.registry`, `image.digest`, `global.imageRegistry`, `global.storageClass` and
+/// `persistence.accessModes` (a list; wins over `accessMode`).
 pub const KNOWN_VALUES: &[&str] = &[
     "mode",
     "replicas",
     "image.registry",
     "image.repository",
     "image.tag",
+    "image.digest",
     "image.pullPolicy",
+    "imagePullSecrets",
     "global.imageRegistry",
+    "global.imagePullSecrets",
+    "global.storageClass",
     PERSISTENCE_KEYS[0],
     PERSISTENCE_KEYS[1],
     PERSISTENCE_KEYS[2],
     PERSISTENCE_KEYS[3],
+    "persistence.accessMode",
     "resources",
     "nodeSelector",
     "tolerations",
     "affinity",
 ];
+
+/// Keys of the MinIO chart that the native MinIO does not implement: a warning says so.
+pub const CHART_ONLY_VALUES: &[&str] = &[
+    "nameOverride",
+    "fullnameOverride",
+    "clusterDomain",
+    "mcImage",
+    "helmKubectlJqImage",
+    "additionalLabels",
+    "additionalAnnotations",
+    "extraArgs",
+    "DeploymentUpdate",
+    "StatefulSetUpdate",
+    "priorityClassName",
+    "existingSecret",
+    "certsPath",
+    "configPathmc",
+    "mountPath",
+    "bucketRoot",
+    "drivesPerNode",
+    "zones",
+    "tls",
+    "trustedCertsSecret",
+    "persistence.annotations",
+    "persistence.existingClaim",
+    "persistence.VolumeName",
+    "persistence.subPath",
+    "service",
+    "ingress",
+    "securityContext",
+    "podAnnotations",
+    "podLabels",
+    "defaultBucket",
+    "buckets",
+    "makeBucketJob",
+    "updatePrometheusJob",
+    "s3gateway",
+    "azuregateway",
+    "gcsgateway",
+    "nasgateway",
+    "environment",
+    "networkPolicy",
+    "podDisruptionBudget",
+    "serviceAccount",
+    "metrics",
+    "etcd",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+];
+
+/// The keys of the native MinIO's values (see [`crate::values_check`]). The credentials keys
+/// (`accessKey`, `secretKey`, `rootUser`, `rootPassword`) get a warning of their own.
+pub const VALUE_KEYS: ValueKeys = ValueKeys {
+    provider: "the native MinIO",
+    chart: "the MinIO chart",
+    honoured: KNOWN_VALUES,
+    unsupported: CHART_ONLY_VALUES,
+    milvus_helm: &[
+        ("enabled", None),
+        ("name", None),
+        ("bucketName", None),
+        ("rootPath", None),
+        ("useIAM", None),
+        ("iamEndpoint", None),
+        ("region", None),
+        ("useVirtualHost", None),
+    ],
+    reported_elsewhere: &CREDENTIAL_KEYS,
+};
+
+const CREDENTIAL_KEYS: [&str; 4] = ["accessKey", "secretKey", "rootUser", "rootPassword"];
 
 /// The most pods a distributed native MinIO runs (one server pool, one drive per pod).
 pub(crate) const MAX_DISTRIBUTED_PODS: i64 = 32;
@@ -91,8 +198,11 @@ pub struct MinioValues {
     pub replicas: Option<i64>,
     /// `image.*` (default `docker.io/minio/minio:RELEASE.2023-03-20T20-16-18Z`).
     pub image: ImageValues,
-    /// `global.imageRegistry`.
+    /// `global.imagePullSecrets`, and the extensions `global.imageRegistry` and
+    /// `global.storageClass`.
     pub global: GlobalValues,
+    /// `imagePullSecrets` (when `global.imagePullSecrets` is empty, as in the chart).
+    pub image_pull_secrets: Option<Vec<PullSecret>>,
     /// `persistence.*` (default 500Gi; standalone PVC `NAME-minio`, distributed `export-NAME-minio-<i>`).
     pub persistence: PersistenceValues,
     /// Resources of the MinIO container (default: 2Gi memory requested).
@@ -110,8 +220,9 @@ impl MinioValues {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidValues`] when a key has the wrong type, or a distributed layout
-    /// asks for more than 32 pods (`MAX_DISTRIBUTED_PODS`).
+    /// [`crate::Error::InvalidValues`] when a key has the wrong type, a distributed layout
+    /// asks for more than 32 pods (`MAX_DISTRIBUTED_PODS`), or the image keys do not make an
+    /// image reference.
     pub fn of(m: &Milvus) -> Result<Self> {
         Self::decode(render::in_cluster_values(m, |d| {
             d.storage.as_ref()?.in_cluster.as_ref()
@@ -128,7 +239,16 @@ impl MinioValues {
                 "the native MinIO renders one server pool with one drive per pod",
             )?;
         }
+        decoded
+            .image
+            .reference(&decoded.global, DEFAULT_IMAGE, VALUES_PATH)?;
         Ok(decoded)
+    }
+
+    /// The pods' `imagePullSecrets`: `global.imagePullSecrets`, else `imagePullSecrets`.
+    fn pull_secrets(&self) -> Option<Vec<k8s_openapi::api::core::v1::LocalObjectReference>> {
+        pull_secrets(&[self.global.image_pull_secrets.as_ref()])
+            .or_else(|| pull_secrets(&[self.image_pull_secrets.as_ref()]))
     }
 
     /// Whether the layout is distributed.
@@ -227,7 +347,9 @@ impl DependencyProvider for InClusterMinio {
         ]);
         let labels = render::labels(&selector, instance);
         let owned = ic.owned();
-        let image = values.image.image(&values.global, DEFAULT_IMAGE, ctx);
+        let image = values
+            .image
+            .image(&values.global, DEFAULT_IMAGE, ctx, VALUES_PATH)?;
         r.images.insert(image.clone());
 
         let secret = Secret {
@@ -275,6 +397,7 @@ impl DependencyProvider for InClusterMinio {
             node_selector: values.node_selector.clone(),
             tolerations: values.tolerations.clone(),
             affinity: values.affinity.clone(),
+            image_pull_secrets: values.pull_secrets(),
             ..PodSpec::default()
         };
         let template_meta = Some(ObjectMeta {
@@ -345,8 +468,15 @@ impl DependencyProvider for InClusterMinio {
                             (!persistent).then(|| vec![empty_dir("export")]),
                         )),
                     },
-                    volume_claim_templates: persistent
-                        .then(|| vec![values.persistence.claim("export", &selector, "500Gi")]),
+                    volume_claim_templates: persistent.then(|| {
+                        vec![values.persistence.claim(
+                            "export",
+                            &selector,
+                            "500Gi",
+                            &values.global,
+                            AccessModeKeys::Singular,
+                        )]
+                    }),
                     ..StatefulSetSpec::default()
                 },
                 status: None,
@@ -367,7 +497,13 @@ impl DependencyProvider for InClusterMinio {
             r.rbac.push(render::manage_rule("apps", &["statefulsets"]));
         } else {
             if persistent {
-                let mut pvc = values.persistence.claim(&release, &selector, "500Gi");
+                let mut pvc = values.persistence.claim(
+                    &release,
+                    &selector,
+                    "500Gi",
+                    &values.global,
+                    AccessModeKeys::Singular,
+                );
                 pvc.metadata.namespace = Some(ctx.namespace().to_owned());
                 pvc.metadata.labels = Some(labels.clone());
                 // The PVC holds the data: it may die with the Milvus only when PVCs are to go.
@@ -431,7 +567,7 @@ impl DependencyProvider for InClusterMinio {
         r.readiness.probe = Some(probe);
 
         if let Some(v) = ic.values {
-            for key in ["accessKey", "secretKey", "rootUser", "rootPassword"] {
+            for key in CREDENTIAL_KEYS {
                 if v.0.contains_key(key) {
                     r.findings.push(
                         Finding::warning(
@@ -444,21 +580,19 @@ impl DependencyProvider for InClusterMinio {
                     );
                 }
             }
-            let mut known = KNOWN_VALUES.to_vec();
-            known.extend(["accessKey", "secretKey", "rootUser", "rootPassword"]);
             r.findings.extend(values_check::findings(
                 DependencyKind::ObjectStorage,
                 VALUES_PATH,
                 v,
-                &known,
+                &VALUE_KEYS,
             ));
         }
         if persistent {
-            r.findings.extend(preflight::storage_class(
+            r.findings.extend(preflight::storage_class_of(
                 DependencyKind::ObjectStorage,
                 ctx.cluster(),
-                &format!("{VALUES_PATH}.persistence.storageClass"),
-                values.persistence.storage_class.as_deref(),
+                VALUES_PATH,
+                values.persistence.storage_class(&values.global),
             ));
         }
         Ok(r)

@@ -506,14 +506,25 @@ fn default_probes() -> &'static [(&'static str, Value); 3] {
     &PROBES
 }
 
+/// The differences of a Deployment (see [`deployment_changes`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentDiff {
+    /// The changes an apply makes.
+    pub changes: Vec<FieldChange>,
+    /// The pod templates differ only in plumbing that is refreshed lazily: an apply must send
+    /// the cluster's plumbing ([`with_cluster_plumbing`]) so it changes no pod template.
+    pub plumbing_kept: bool,
+}
+
 /// The differences of a Deployment, with our own pod-template plumbing refreshed lazily (see
 /// the module docs): when the templates differ only there, and the Deployment in the cluster
-/// is not stopped, template differences are dropped.
+/// is not stopped, template differences are dropped (and [`DeploymentDiff::plumbing_kept`]
+/// says an apply must keep the cluster's plumbing).
 ///
 /// `config_unchanged`: the ConfigMap has no differences, so a different `checksum/config`
 /// (written by another renderer) is not a reason to restart.
 #[must_use]
-pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: bool) -> Vec<FieldChange> {
+pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: bool) -> DeploymentDiff {
     // We own the pod's lists: an init container or volume we do not render is a difference.
     let owned = Rules {
         owned_lists: true,
@@ -523,7 +534,10 @@ pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: b
     let template_changed = all.iter().any(|c| c.path.starts_with("spec.template"));
     let stopped = at(observed, REPLICAS).and_then(Value::as_i64) == Some(0);
     if !template_changed || stopped {
-        return all;
+        return DeploymentDiff {
+            changes: all,
+            plumbing_kept: false,
+        };
     }
     let empty = Value::Object(Map::new());
     let dt = at(desired, &["spec", "template"]).unwrap_or(&empty);
@@ -550,12 +564,161 @@ pub fn deployment_changes(desired: &Value, observed: &Value, config_unchanged: b
     let mut walker = Walker::new(rules, true);
     walker.path.push_str("spec.template");
     if walker.walk(side(dt, true), Some(side(ot, false))).is_break() {
-        all
+        DeploymentDiff {
+            changes: all,
+            plumbing_kept: false,
+        }
     } else {
-        all.into_iter()
-            .filter(|c| !c.path.starts_with("spec.template"))
-            .collect()
+        DeploymentDiff {
+            changes: all
+                .into_iter()
+                .filter(|c| !c.path.starts_with("spec.template"))
+                .collect(),
+            plumbing_kept: true,
+        }
     }
+}
+
+/// Sets `key` of `map` to the cluster's value (`None`: absent).
+fn take(map: &mut Map<String, Value>, key: &str, cluster: Option<&Value>) {
+    match cluster {
+        Some(v) => {
+            map.insert(key.to_owned(), v.clone());
+        }
+        None => {
+            map.remove(key);
+        }
+    }
+}
+
+/// The named item of a list (`name` field).
+fn named_item<'v>(list: Option<&'v Value>, name: &str) -> Option<&'v Value> {
+    list.and_then(Value::as_array)?
+        .iter()
+        .find(|i| name_of(i) == Some(name))
+}
+
+/// Replaces the items named `names` of a list by the cluster's (kept at the cluster's
+/// position among the other items, or dropped where the cluster has none).
+fn take_items(list: &mut Vec<Value>, cluster: Option<&Value>, names: &[&str]) {
+    let is_plumbing = |v: &Value| name_of(v).is_some_and(|n| names.contains(&n));
+    list.retain(|v| !is_plumbing(v));
+    let Some(cluster) = cluster.and_then(Value::as_array) else {
+        return;
+    };
+    for (i, item) in cluster.iter().enumerate().filter(|(_, v)| is_plumbing(v)) {
+        let at = i.min(list.len());
+        list.insert(at, item.clone());
+    }
+}
+
+/// A desired Deployment with the pod-template plumbing refreshed lazily taken from the
+/// cluster's Deployment (the inverse of the comparison rules): the service label,
+/// `checksum/config`, Secret checksums the cluster lacks, the grace period, the main
+/// container's `lifecycle` and default probes, the `config` init container, the `tools` and
+/// `milvus-config` volumes and mounts, and `run.sh` in front of the arguments. Applying it
+/// changes no pod template whose only differences were that plumbing.
+#[must_use]
+pub fn with_cluster_plumbing(desired: &Value, cluster: &Value) -> Value {
+    let mut out = desired.clone();
+    let Some(ot) = at(cluster, &["spec", "template"]) else {
+        return out;
+    };
+    let Some(dt) = out
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("template"))
+        .and_then(Value::as_object_mut)
+    else {
+        return out;
+    };
+    let meta = dt.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    if let Some(meta) = meta.as_object_mut() {
+        let labels = meta.entry("labels").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(labels) = labels.as_object_mut() {
+            take(
+                labels,
+                milvus_spec::names::SERVICE_LABEL,
+                at(ot, &["metadata", "labels", milvus_spec::names::SERVICE_LABEL]),
+            );
+        }
+        let observed_annotations = at(ot, &["metadata", "annotations"]).and_then(Value::as_object);
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            let key = milvus_spec::names::CONFIG_CHECKSUM_ANNOTATION;
+            take(annotations, key, observed_annotations.and_then(|a| a.get(key)));
+            annotations.retain(|k, _| {
+                !k.starts_with(SECRET_CHECKSUM_PREFIX)
+                    || observed_annotations.is_some_and(|a| a.contains_key(k))
+            });
+        }
+    }
+    let Some(pod) = dt.get_mut("spec").and_then(Value::as_object_mut) else {
+        return out;
+    };
+    let op = at(ot, &["spec"]);
+    let cluster_pod = |key: &str| op.and_then(|p| p.get(key));
+    take(
+        pod,
+        "terminationGracePeriodSeconds",
+        cluster_pod("terminationGracePeriodSeconds"),
+    );
+    let mut init = pod
+        .remove("initContainers")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    take_items(
+        &mut init,
+        cluster_pod("initContainers"),
+        &[OPERATOR_INIT_CONTAINER],
+    );
+    if !init.is_empty() {
+        pod.insert("initContainers".to_owned(), Value::Array(init));
+    }
+    if let Some(Value::Array(volumes)) = pod.get_mut("volumes") {
+        take_items(volumes, cluster_pod("volumes"), &OPERATOR_VOLUMES);
+    }
+    let default_probes = default_probes();
+    if let Some(main) = pod
+        .get_mut("containers")
+        .and_then(Value::as_array_mut)
+        .and_then(|c| c.first_mut())
+        .and_then(Value::as_object_mut)
+    {
+        let name = main
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let theirs = named_item(cluster_pod("containers"), &name);
+        take(main, "lifecycle", theirs.and_then(|c| c.get("lifecycle")));
+        for (probe, default) in default_probes {
+            if main.get(*probe) == Some(default) {
+                take(main, probe, theirs.and_then(|c| c.get(*probe)));
+            }
+        }
+        if let Some(Value::Array(mounts)) = main.get_mut("volumeMounts") {
+            take_items(
+                mounts,
+                theirs.and_then(|c| c.get("volumeMounts")),
+                &OPERATOR_VOLUMES,
+            );
+        }
+        if let Some(Value::Array(args)) = main.get_mut("args") {
+            let ours = args.first().and_then(Value::as_str) == Some(OPERATOR_RUN_SH);
+            let cluster_has =
+                theirs.and_then(|c| at(c, &["args", "0"])).and_then(Value::as_str) == Some(OPERATOR_RUN_SH);
+            match (ours, cluster_has) {
+                (true, false) => {
+                    args.remove(0);
+                }
+                (false, true) => args.insert(0, Value::String(OPERATOR_RUN_SH.to_owned())),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,17 +1,39 @@
 //! Printing a plan: text for people, JSON as a stable contract, DOT and Mermaid for drawings.
 //!
-//! The JSON contract (more fields may be added; these stay):
+//! # The JSON contract
+//!
+//! Fields may be added; these stay (CI pipelines read them):
 //!
 //! ```json
 //! {"milvus": "<namespace>/<name>",
-//!  "steps": [{"id": "<unique>", "wave": 0, "action": "create|update|scale|delete|wait",
-//!             "target": "etcd|storage|msgstream|milvus|<component>",
-//!             "object": "<Kind>/<name>", "depends_on": ["<id>"], "reason": "<text>"}],
+//!  "order": "<order table>",
+//!  "config_delivery": "runScript|byVersion",
+//!  "steps": [{
+//!     "id": "<unique>", "wave": 0, "action": "create|update|scale|delete|wait",
+//!     "target": "etcd|storage|msgstream|milvus|<component>",
+//!     "object": "<Kind>/<name> | <Kind> with labels k=v,...",
+//!     "subject": {"object": {"apiVersion": "apps/v1", "kind": "Deployment",
+//!                            "namespace": "<ns>", "name": "<name>"}}
+//!              | {"selection": {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+//!                               "namespace": "<ns>", "labels": {"k": "v"}}},
+//!     "depends_on": ["<id>"], "reason": "<text>",
+//!     "gate": {"type": "dependencyReady", "dependency": "etcd", "provider": "<name>",
+//!              "probes": "<where>"}
+//!           | {"type": "rolledOut", "object": {...}, "replicas": 3}
+//!           | {"type": "noPodsLeft", "selection": {...}}
+//!           | {"type": "gone", "object": {...}},
+//!     "apply": {"object": <index in the rendered objects>, "ownerReference": true,
+//!               "keepClusterPlumbing": false},
+//!     "delete": {"uid": "<uid>", "propagation": "Foreground|Background|Orphan"},
+//!     "matches": [{...object references a selection matches now...}],
+//!     "restarts_pods": false,
+//!     "changes": [{"path": "spec.template...", "from": <json>, "to": <json>}]}],
+//!  "prune": [<delete steps, same shape>],
 //!  "warnings": ["<text>"]}
 //! ```
 //!
-//! Steps also carry `gate`, `restarts_pods` and `changes` (`path`, `from`, `to`), and the plan
-//! `order` (the order table used).
+//! `gate`, `apply`, `delete`, `matches` and `changes` appear only where they apply. The text
+//! output prints a gate with its [`Display`](std::fmt::Display) form.
 
 use std::fmt::Write;
 
@@ -53,7 +75,9 @@ impl std::str::FromStr for Format {
 struct JsonPlan<'a> {
     milvus: &'a str,
     order: &'a str,
+    config_delivery: &'a milvus_spec::v1beta1::ConfigDeliveryPolicy,
     steps: &'a [Step],
+    prune: &'a [Step],
     warnings: &'a [String],
 }
 
@@ -74,7 +98,9 @@ pub fn json(plan: &Plan) -> String {
     let p = JsonPlan {
         milvus: &plan.milvus,
         order: &plan.order,
+        config_delivery: &plan.config_delivery,
         steps: &plan.steps,
+        prune: &plan.prune,
         warnings: &plan.warnings,
     };
     let mut s = serde_json::to_string_pretty(&p).unwrap_or_default();
@@ -87,6 +113,11 @@ pub fn json(plan: &Plan) -> String {
 pub fn text(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Plan for {} (order: {})", plan.milvus, plan.order);
+    let _ = writeln!(
+        out,
+        "config delivery: {}",
+        super::decisions::describe(&plan.config_delivery)
+    );
     if plan.steps.is_empty() {
         let _ = writeln!(out, "No changes: the cluster matches the spec.");
     }
@@ -96,17 +127,15 @@ pub fn text(plan: &Plan) -> String {
             wave = Some(s.wave);
             let _ = writeln!(out, "\nwave {}:", s.wave);
         }
-        let restart = if s.restarts_pods { " (restarts pods)" } else { "" };
-        let _ = writeln!(out, "  {} {} [{}]{restart}", s.action, s.object, s.target);
-        let _ = writeln!(out, "      why: {}", s.reason);
-        if let Some(g) = &s.gate {
-            let _ = writeln!(out, "      gate: {g}");
-        }
-        if !s.depends_on.is_empty() {
-            let _ = writeln!(out, "      after: {}", s.depends_on.join(", "));
-        }
-        for c in &s.changes {
-            let _ = writeln!(out, "      ~ {}", c.summary());
+        step_text(&mut out, s);
+    }
+    if !plan.prune.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nprune (once everything resolved and every apply succeeded):"
+        );
+        for s in &plan.prune {
+            step_text(&mut out, s);
         }
     }
     if !plan.warnings.is_empty() {
@@ -116,6 +145,25 @@ pub fn text(plan: &Plan) -> String {
         }
     }
     out
+}
+
+fn step_text(out: &mut String, s: &Step) {
+    let restart = if s.restarts_pods { " (restarts pods)" } else { "" };
+    let _ = writeln!(out, "  {} {} [{}]{restart}", s.action, s.object(), s.target);
+    let _ = writeln!(out, "      why: {}", s.reason);
+    if let Some(g) = &s.gate {
+        let _ = writeln!(out, "      gate: {g}");
+    }
+    if !s.depends_on.is_empty() {
+        let _ = writeln!(out, "      after: {}", s.depends_on.join(", "));
+    }
+    if !s.matches.is_empty() {
+        let names: Vec<String> = s.matches.iter().map(ToString::to_string).collect();
+        let _ = writeln!(out, "      matches: {}", names.join(", "));
+    }
+    for c in &s.changes {
+        let _ = writeln!(out, "      ~ {}", c.summary());
+    }
 }
 
 fn escape(s: &str) -> String {
@@ -136,7 +184,7 @@ pub fn dot(plan: &Plan) -> String {
             "  \"{}\" [label=\"{} {}\\nwave {}\"];",
             escape(&s.id),
             s.action,
-            escape(&s.object),
+            escape(s.object()),
             s.wave
         );
     }
@@ -161,7 +209,7 @@ pub fn mermaid(plan: &Plan) -> String {
             .map(|i| format!("s{i}"))
     };
     for (i, s) in plan.steps.iter().enumerate() {
-        let label = format!("{} {} (wave {})", s.action, s.object, s.wave).replace('"', "'");
+        let label = format!("{} {} (wave {})", s.action, s.object(), s.wave).replace('"', "'");
         let _ = writeln!(out, "  s{i}[\"{label}\"]");
     }
     for s in &plan.steps {

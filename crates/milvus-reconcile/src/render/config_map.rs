@@ -73,7 +73,6 @@ pub(crate) fn render(ctx: &Context<'_>) -> Result<ConfigMap> {
             name: Some(name),
             namespace: Some(ctx.namespace.clone()),
             labels: Some(names::app_labels(&ctx.name)),
-            owner_references: ctx.owner_references(),
             ..ObjectMeta::default()
         },
         data: Some(data),

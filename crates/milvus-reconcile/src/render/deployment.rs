@@ -2,10 +2,16 @@
 //! pod template and defaults (reference 3.3), except for how `user.yaml` reaches Milvus (see
 //! the [module docs](super)).
 //!
-//! Precedence: the component's settings override the global ones field by field (env, pod
-//! labels and pod annotations merge by key; volumes by name; mounts by mount path, where an
-//! entry named `_remove` removes the mount at its path), then the deployment group's overrides
-//! apply (scheduling fields replace, `extraEnv` merges).
+//! Precedence: the component's settings override the global ones field by field (env merges
+//! by name; volumes by name; mounts by mount path, where an entry named `_remove` removes the
+//! mount at its path), except pod labels and pod annotations, which merge by key with the
+//! **global** value winning, as the operator merges them; then the deployment group's
+//! overrides apply (its labels and annotations win, scheduling fields replace, `extraEnv`
+//! merges).
+//!
+//! Where we differ: the operator replaces the global volumes with the component's whole list
+//! (a global mount can then name a volume that is gone, which the API server refuses) and
+//! matches mounts by `subPath`; we merge volumes by name and mounts by mount path.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +20,9 @@ use k8s_openapi::{
         apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment},
         core::v1::{
             ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-            ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler,
-            PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-            ResourceFieldSelector, SecurityContext, TCPSocketAction, Volume, VolumeMount,
+            ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler, PodSecurityContext, PodSpec,
+            PodTemplateSpec, Probe, ResourceFieldSelector, SecurityContext, TCPSocketAction, Volume,
+            VolumeMount,
         },
     },
     apimachinery::pkg::{
@@ -28,7 +34,7 @@ use k8s_openapi::{
 use milvus_spec::{
     component::Component,
     names,
-    v1beta1::{ComponentSpec, ImageUpdateMode, MilvusComponents},
+    v1beta1::{ComponentSpec, ConfigDeliveryPolicy, ImageUpdateMode, MilvusComponents},
 };
 
 use super::{Context, Workload, config_map, workloads};
@@ -55,18 +61,21 @@ pub const DEFAULT_TOOL_IMAGE: &str = "milvusdb/milvus-operator:v1.3.3";
 /// The name of the tool init container (the operator's).
 pub const TOOL_INIT_CONTAINER: &str = "config";
 
-/// How the ConfigMap's `user.yaml` reaches Milvus.
+/// How the ConfigMap's `user.yaml` reaches the pods of a component.
 ///
-/// Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since the 2.4
+/// Which one a component gets depends on its Milvus version and on the instance's pinned
+/// [`ConfigDeliveryPolicy`]. Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since the 2.4
 /// line (Milvus issue 22556: the support landed in 2024). Milvus 2.3.5, run by
 /// `tests/real_milvus_config.rs`, ignores the file: with it mounted, Milvus dials the image's
 /// default `localhost:2379` and never becomes healthy. So:
 ///
-/// - 2.4.0 and later, and `master-` builds: [`ConfigDelivery::Mounted`], as the Milvus Helm
-///   chart does. No tool image to mirror, and Milvus's own precedence applies;
-/// - earlier releases and versions that cannot be told from the tag: the Milvus Operator's
-///   contract, [`ConfigDelivery::MergedAtStart`], which works with every release and renders
-///   the same pod template the operator does.
+/// - 2.4.0 and later, and `master-` builds, under [`ConfigDeliveryPolicy::ByVersion`] (every
+///   new instance): [`ConfigDelivery::Mounted`], as the Milvus Helm chart does. No tool image
+///   to mirror, and Milvus's own precedence applies;
+/// - earlier releases, versions that cannot be told from the tag, and every version of an
+///   instance pinned to [`ConfigDeliveryPolicy::RunScript`] (one the Milvus Operator created):
+///   the operator's contract, [`ConfigDelivery::MergedAtStart`], which works with every
+///   release and renders the same pod template the operator does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigDelivery {
     /// `user.yaml` (and `hook.yaml`) mounted into `/milvus/configs`.
@@ -78,10 +87,12 @@ pub enum ConfigDelivery {
 }
 
 impl ConfigDelivery {
-    /// The delivery for a Milvus version (see the type's documentation).
+    /// The delivery for a Milvus version under a policy (see the type's documentation):
+    /// [`ConfigDeliveryPolicy::RunScript`] (and any value we do not know) is the operator's
+    /// contract at every version.
     #[must_use]
-    pub fn for_version(version: &milvus_spec::version::MilvusVersion) -> Self {
-        if version.is_at_least(2, 4, 0) {
+    pub fn for_version(version: &milvus_spec::version::MilvusVersion, policy: &ConfigDeliveryPolicy) -> Self {
+        if *policy == ConfigDeliveryPolicy::ByVersion && version.is_at_least(2, 4, 0) {
             Self::Mounted
         } else {
             Self::MergedAtStart
@@ -89,21 +100,40 @@ impl ConfigDelivery {
     }
 
     /// The delivery for the version and image of component settings (the default image when
-    /// none is set).
+    /// none is set) under a policy.
     #[must_use]
-    pub fn of(spec: &ComponentSpec) -> Self {
-        Self::for_version(&milvus_spec::version::MilvusVersion::detect(
-            spec.version.as_deref(),
-            spec.image.as_deref().unwrap_or(names::DEFAULT_MILVUS_IMAGE),
-        ))
+    pub fn of(spec: &ComponentSpec, policy: &ConfigDeliveryPolicy) -> Self {
+        Self::for_version(
+            &milvus_spec::version::MilvusVersion::detect(
+                spec.version.as_deref(),
+                spec.image.as_deref().unwrap_or(names::DEFAULT_MILVUS_IMAGE),
+            ),
+            policy,
+        )
+    }
+
+    /// The policy of an effective `Milvus`: the one pinned in `status.pinnedDecisions`, else
+    /// [`ConfigDeliveryPolicy::ByVersion`] (a new instance; see
+    /// [`crate::plan::pin_decisions`] for how one found in a cluster is pinned).
+    #[must_use]
+    pub fn policy_of(milvus: &milvus_spec::v1beta1::Milvus) -> ConfigDeliveryPolicy {
+        milvus
+            .status
+            .as_ref()
+            .and_then(|s| s.pinned_decisions.as_ref())
+            .and_then(|p| p.config_delivery.clone())
+            .unwrap_or(ConfigDeliveryPolicy::ByVersion)
     }
 }
 /// The config volume's name (the operator's).
 pub const CONFIG_VOLUME: &str = "milvus-config";
-/// The data volume of a built-in message stream.
-pub const DATA_VOLUME: &str = "milvus-data";
-/// Where the data volume is mounted.
-pub const DATA_PATH: &str = "/var/lib/milvus";
+/// The data volume of a built-in message stream (rendered by its provider,
+/// [`milvus_deps::mq::EmbeddedMq`]).
+pub const DATA_VOLUME: &str = milvus_deps::mq::DATA_VOLUME;
+/// The env var Milvus sizes its cache from (the container's memory limit, in GiB).
+pub const CACHE_SIZE_ENV: &str = "CACHE_SIZE";
+/// The name of a user mount that removes the mount at its path (the operator's convention).
+pub const REMOVE_MOUNT: &str = "_remove";
 /// The placeholder image of an idle blue/green slot (the operator's default).
 pub const DUMMY_IMAGE: &str = "dummy";
 /// Thirty days: pods are never killed by a deadline (reference 3.3).
@@ -216,10 +246,13 @@ pub fn merge_component_spec(global: &ComponentSpec, own: &ComponentSpec) -> Comp
     };
     ComponentSpec {
         paused: own.paused.or(global.paused),
-        pod_labels: Some(merge_maps(global.pod_labels.as_ref(), own.pod_labels.as_ref())),
+        // The global value wins on a shared key: the operator merges the component's maps
+        // first and the global ones over them (its `MergeComponentSpec`, pinned by its
+        // `components_test.go`), and adopted pods must keep their labels.
+        pod_labels: Some(merge_maps(own.pod_labels.as_ref(), global.pod_labels.as_ref())),
         pod_annotations: Some(merge_maps(
-            global.pod_annotations.as_ref(),
             own.pod_annotations.as_ref(),
+            global.pod_annotations.as_ref(),
         )),
         image: own.image.clone().or_else(|| global.image.clone()),
         version: own.version.clone().or_else(|| global.version.clone()),
@@ -310,46 +343,6 @@ fn strategy(ctx: &Context<'_>, c: &MilvusComponents, component: Component) -> De
     }
 }
 
-/// The built-in message stream in use, if any, and its persistence.
-fn builtin_mq(ctx: &Context<'_>) -> Option<milvus_spec::v1beta1::Persistence> {
-    super::pvc::builtin_persistence(ctx.milvus).map(|(_, p)| p)
-}
-
-/// The data volume of a built-in message stream for one component.
-///
-/// The operator mounts the one `ReadWriteOnce` claim into every component, so in a cluster
-/// the query nodes cannot schedule next to the streaming node (upstream issue 444). Here the
-/// claim goes only to the component that writes the log (standalone, or the streaming node in
-/// a cluster); the others get an `emptyDir` at the same path.
-fn data_volume(ctx: &Context<'_>, component: Component) -> Option<Volume> {
-    let persistence = builtin_mq(ctx)?;
-    let writer = if ctx.is_cluster() {
-        Component::StreamingNode
-    } else {
-        Component::Standalone
-    };
-    let claim = persistence
-        .persistent_volume_claim
-        .as_ref()
-        .and_then(|p| p.existing_claim.clone())
-        .filter(|c| !c.is_empty())
-        .or_else(|| (persistence.enabled == Some(true)).then(|| names::data_pvc_name(&ctx.name)));
-    let mut v = Volume {
-        name: DATA_VOLUME.to_owned(),
-        ..Volume::default()
-    };
-    match claim {
-        Some(claim_name) if component == writer => {
-            v.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-                claim_name,
-                read_only: None,
-            });
-        }
-        _ => v.empty_dir = Some(EmptyDirVolumeSource::default()),
-    }
-    Some(v)
-}
-
 /// A free-form list of the spec, decoded; the decoder formats its error path up front, so it
 /// runs only when there is something to decode.
 fn decoded<T>(
@@ -430,19 +423,19 @@ pub(crate) fn render(
     }
     pod_annotations.extend(secret_hashes.clone());
 
-    // Env: global + component, group extraEnv, CACHE_SIZE, dependency references.
+    // Env, in the operator's order (an apply reorders a list to the order it is given, and a
+    // reordered env is a new pod template): global + component, CACHE_SIZE, the group's
+    // extraEnv, then the dependencies' references.
     let mut env = merged.env.clone().unwrap_or_default();
-    if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
-        merge_env(&mut env, extra);
-    }
     set_env(
         &mut env,
         EnvVar {
-            name: "CACHE_SIZE".to_owned(),
+            name: CACHE_SIZE_ENV.to_owned(),
             value: None,
             value_from: Some(EnvVarSource {
+                // No containerName: the operator leaves it out (the container's own).
                 resource_field_ref: Some(ResourceFieldSelector {
-                    container_name: Some(component.workload_name().to_owned()),
+                    container_name: None,
                     resource: "limits.memory".to_owned(),
                     divisor: Some(Quantity("1Gi".to_owned())),
                 }),
@@ -450,6 +443,9 @@ pub(crate) fn render(
             }),
         },
     );
+    if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
+        merge_env(&mut env, extra);
+    }
     merge_env(
         &mut env,
         ctx.wiring
@@ -511,43 +507,36 @@ pub(crate) fn render(
     let delivery = if merged.version == comps.global.version && merged.image == comps.global.image {
         ctx.global_delivery
     } else {
-        ConfigDelivery::of(&merged)
+        ConfigDelivery::of(&merged, &ctx.delivery_policy)
     };
-    let (mut volumes, mut mounts) = config_volumes(delivery, cm_name, has_hook);
-    if let Some(v) = data_volume(ctx, component) {
-        volumes.push(v);
-        mounts.push(VolumeMount {
-            name: DATA_VOLUME.to_owned(),
-            mount_path: DATA_PATH.to_owned(),
-            ..VolumeMount::default()
+    let (volumes, mounts) = pod_volumes(
+        ctx,
+        component,
+        config_volumes(delivery, cm_name, has_hook),
+        decoded(merged.volumes.as_ref(), || merged.decoded_volumes(&prefix)).map_err(&err)?,
+        merged.volume_mounts.as_deref().unwrap_or_default(),
+    );
+    if let Some(m) = mounts.iter().find(|m| !volumes.iter().any(|v| v.name == m.name)) {
+        // The API server refuses it ("volumeMounts[i].name: Not found"): say where it came from.
+        let index = |list: Option<&Vec<VolumeMount>>| list.and_then(|l| l.iter().position(|e| e == m));
+        let path = match (
+            index(own.spec.volume_mounts.as_ref()),
+            index(comps.global.volume_mounts.as_ref()),
+        ) {
+            (Some(i), _) => format!("{prefix}.volumeMounts[{i}].name"),
+            (None, Some(i)) => format!("spec.components.volumeMounts[{i}].name"),
+            (None, None) => format!("{prefix}.volumeMounts"),
+        };
+        let have: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+        return Err(Error::Invalid {
+            object: format!("Deployment/{}", w.deployment_name(&ctx.name)),
+            path,
+            message: format!(
+                "no volume named \"{}\" (the pod has {}); define it in spec.components.volumes or {prefix}.volumes",
+                m.name,
+                have.join(", ")
+            ),
         });
-    }
-    volumes.extend(
-        ctx.wiring
-            .volumes
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| s.item.clone()),
-    );
-    mounts.extend(
-        ctx.wiring
-            .volume_mounts
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| s.item.clone()),
-    );
-    for v in decoded(merged.volumes.as_ref(), || merged.decoded_volumes(&prefix)).map_err(&err)? {
-        if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
-            *existing = v;
-        } else {
-            volumes.push(v);
-        }
-    }
-    for m in merged.volume_mounts.iter().flatten() {
-        mounts.retain(|e| e.mount_path != m.mount_path);
-        if m.name != "_remove" {
-            mounts.push(m.clone());
-        }
     }
 
     // Args: `milvus run <component>` (the image's entrypoint, tini, is kept).
@@ -608,7 +597,7 @@ pub(crate) fn render(
     containers.extend(decoded(own.sidecars.as_ref(), || own.decoded_sidecars(&prefix)).map_err(&err)?);
     let mut init_containers = Vec::new();
     if delivery == ConfigDelivery::MergedAtStart {
-        init_containers.push(tool_init_container(comps));
+        init_containers.push(tool_init_container(ctx, comps));
     }
     init_containers.extend(
         decoded(own.init_containers.as_ref(), || {
@@ -671,7 +660,6 @@ pub(crate) fn render(
             namespace: Some(ctx.namespace.clone()),
             labels: Some(labels),
             annotations: (!annotations.is_empty()).then_some(annotations),
-            owner_references: ctx.owner_references(),
             ..ObjectMeta::default()
         },
         spec: DeploymentSpec {
@@ -696,6 +684,74 @@ pub(crate) fn render(
         },
         status: None,
     })
+}
+
+/// The pod's volumes and the main container's mounts, in the operator's order (an apply keeps
+/// the order it is given, and a reordered list is a new pod template): the user's, the data
+/// volume of a built-in message stream, the config volumes of the delivery, then the other
+/// volumes of the dependencies (the Kafka CA, TLS material).
+///
+/// The user's settings win: a user volume replaces the built-in one of the same name, and a
+/// user mount the built-in one at its path; a mount named `_remove` removes the one at its
+/// path. So every name and mount path appears once.
+fn pod_volumes(
+    ctx: &Context<'_>,
+    component: Component,
+    (config_volumes, config_mounts): (Vec<Volume>, Vec<VolumeMount>),
+    user_volumes: Vec<Volume>,
+    user_mounts: &[VolumeMount],
+) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut volumes: Vec<Volume> = Vec::new();
+    for v in user_volumes {
+        if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
+            *existing = v;
+        } else {
+            volumes.push(v);
+        }
+    }
+    let is_data = |v: &Volume| v.name == DATA_VOLUME;
+    for v in operator_order(&ctx.wiring.volumes, component, &config_volumes, is_data) {
+        if !volumes.iter().any(|e| e.name == v.name) {
+            volumes.push(v.clone());
+        }
+    }
+
+    let mut mounts: Vec<VolumeMount> = Vec::new();
+    let mut claimed: Vec<&str> = Vec::new();
+    for m in user_mounts {
+        mounts.retain(|e| e.mount_path != m.mount_path);
+        claimed.push(&m.mount_path);
+        if m.name != REMOVE_MOUNT {
+            mounts.push(m.clone());
+        }
+    }
+    let is_data = |m: &VolumeMount| m.name == DATA_VOLUME;
+    for m in operator_order(&ctx.wiring.volume_mounts, component, &config_mounts, is_data) {
+        if !claimed.contains(&m.mount_path.as_str()) && !mounts.iter().any(|e| e.mount_path == m.mount_path) {
+            mounts.push(m.clone());
+        }
+    }
+    (volumes, mounts)
+}
+
+/// The dependencies' items of a component around the delivery's own, in the operator's
+/// order: the data volume (or its mount), the delivery's, then the other dependencies'.
+fn operator_order<'a, T>(
+    scoped: &'a [super::Scoped<T>],
+    component: Component,
+    delivery: &'a [T],
+    is_data: impl Fn(&T) -> bool + Copy + 'a,
+) -> impl Iterator<Item = &'a T> + 'a {
+    let of_component = move || {
+        scoped
+            .iter()
+            .filter(move |s| s.includes(component))
+            .map(|s| &s.item)
+    };
+    of_component()
+        .filter(move |i| is_data(i))
+        .chain(delivery.iter())
+        .chain(of_component().filter(move |i| !is_data(i)))
 }
 
 /// The config volume(s) and mounts of a delivery.
@@ -772,15 +828,26 @@ fn config_volumes(
 }
 
 /// The init container that copies `run.sh` and `merge` into `/milvus/tools` (the operator's).
-fn tool_init_container(comps: &MilvusComponents) -> Container {
+///
+/// Its image: `spec.components.toolImage`, else the one pinned when the instance was first
+/// seen (`status.pinnedDecisions.toolImage`), else [`DEFAULT_TOOL_IMAGE`].
+fn tool_init_container(ctx: &Context<'_>, comps: &MilvusComponents) -> Container {
+    let pinned = ctx
+        .milvus
+        .status
+        .as_ref()
+        .and_then(|s| s.pinned_decisions.as_ref())
+        .and_then(|p| p.tool_image.as_deref());
     Container {
         name: TOOL_INIT_CONTAINER.to_owned(),
         image: Some(
             comps
                 .tool_image
-                .clone()
+                .as_deref()
                 .filter(|i| !i.is_empty())
-                .unwrap_or_else(|| DEFAULT_TOOL_IMAGE.to_owned()),
+                .or(pinned.filter(|i| !i.is_empty()))
+                .unwrap_or(DEFAULT_TOOL_IMAGE)
+                .to_owned(),
         ),
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(vec!["/bin/sh".to_owned()]),
@@ -790,11 +857,20 @@ fn tool_init_container(comps: &MilvusComponents) -> Container {
             run_as_user: Some(1000),
             ..SecurityContext::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: TOOLS_VOLUME.to_owned(),
-            mount_path: TOOLS_PATH.to_owned(),
-            ..VolumeMount::default()
-        }]),
+        // The operator's mounts: the ConfigMap, then the tools its `init.sh` copies.
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: CONFIG_VOLUME.to_owned(),
+                mount_path: OPERATOR_CONFIG_PATH.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: TOOLS_VOLUME.to_owned(),
+                mount_path: TOOLS_PATH.to_owned(),
+                ..VolumeMount::default()
+            },
+        ]),
         ..Container::default()
     }
 }

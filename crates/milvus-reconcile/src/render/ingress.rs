@@ -68,7 +68,6 @@ pub(crate) fn render(ctx: &Context<'_>) -> Option<Ingress> {
             namespace: Some(ctx.namespace.clone()),
             labels: Some(labels),
             annotations: ing.annotations.clone().filter(|a| !a.is_empty()),
-            owner_references: ctx.owner_references(),
             ..ObjectMeta::default()
         },
         spec: Some(IngressSpec {

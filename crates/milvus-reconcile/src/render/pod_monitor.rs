@@ -41,17 +41,11 @@ pub(crate) fn render(ctx: &Context<'_>) -> Option<Value> {
     }
     let mut selector = names::app_labels(&ctx.name);
     selector.remove(names::MANAGED_BY_LABEL);
-    let mut metadata = json!({
+    let metadata = json!({
         "name": names::pod_monitor_name(&ctx.name),
         "namespace": ctx.namespace,
         "labels": names::app_labels(&ctx.name),
     });
-    if let (Some(refs), Some(map)) = (ctx.owner_references(), metadata.as_object_mut()) {
-        map.insert(
-            "ownerReferences".to_owned(),
-            serde_json::to_value(refs).unwrap_or(Value::Null),
-        );
-    }
     Some(json!({
         "apiVersion": API_VERSION,
         "kind": "PodMonitor",

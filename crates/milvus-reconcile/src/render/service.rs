@@ -123,7 +123,6 @@ pub(crate) fn render(ctx: &Context<'_>) -> Result<Service> {
             namespace: Some(ctx.namespace.clone()),
             labels: Some(labels),
             annotations: svc.service_annotations.clone().filter(|a| !a.is_empty()),
-            owner_references: ctx.owner_references(),
             ..ObjectMeta::default()
         },
         spec: Some(ServiceSpec {

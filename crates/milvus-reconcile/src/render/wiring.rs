@@ -13,6 +13,7 @@ use milvus_spec::{component::Component, v1beta1::DeletionPolicy, values::Values}
 use serde_json::Value;
 
 use super::DesiredObject;
+use crate::object::ObjectRef;
 
 /// The three kinds of dependency a Milvus needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,25 +43,33 @@ impl DependencyKind {
 pub struct DependencyNode {
     /// Which dependency.
     pub kind: DependencyKind,
-    /// The object that stands for it in a plan: its workload or Helm release in the cluster
-    /// (`StatefulSet/<name>-etcd`), `Adopted/<provider>` for a release the Milvus Operator
-    /// installed, `External/<provider>` outside.
-    pub object: String,
-    /// A description for people (`etcd at a:2379, b:2379`).
+    /// The provider that serves it (`etcd-in-cluster`): the one whose readiness gates the
+    /// components.
+    pub provider: String,
+    /// Where it lives.
+    pub origin: milvus_deps::Origin,
+    /// The workload that runs it in the cluster (its StatefulSet, Deployment or Helm
+    /// release), when we render one.
+    pub workload: Option<ObjectRef>,
+    /// A description for people (`etcd (etcd-in-cluster) at a:2379, b:2379`).
     pub description: String,
+    /// Where its probe looks (`a:2379, b:2379`); empty when nothing is probed.
+    pub probes: String,
     /// Whether the instance installs it (and so may remove it).
     pub in_cluster: bool,
     /// Deleted with the instance (`deletionPolicy: Delete`).
     pub delete_with_instance: bool,
     /// Its PVCs deleted too (`pvcDeletion: true`).
     pub delete_pvcs: bool,
-    /// Label selectors of its PVCs (`app.kubernetes.io/instance=<release>`, `release=<release>`).
-    pub pvc_selectors: Vec<(String, String)>,
-    /// What deleting the instance removes of this dependency (`Kind/name`, or
-    /// `Kind with labels k=v` for a set), when a provider says so; empty: [`Self::object`] and
-    /// the PVCs by [`Self::pvc_selectors`]. The plan deletes the workloads among them
+    /// What deleting the instance removes of it, as its provider says: named objects, or sets
+    /// by labels (never wider than its release). The plan deletes the workloads among them
     /// (StatefulSets, Deployments, Helm releases) first, then the rest together.
-    pub teardown: Vec<String>,
+    pub teardown: Vec<milvus_deps::Target>,
+    /// What deleting the instance keeps of it (`Retain`, or PVCs without `pvcDeletion`).
+    pub keep: Vec<milvus_deps::Target>,
+    /// Why its provider could not resolve it: the components cannot start, and nothing is
+    /// pruned or deleted of it.
+    pub error: Option<String>,
 }
 
 /// An env var, volume or mount, for every component or only some.
@@ -165,7 +174,12 @@ impl DependencyWiring {
                 K::MessageStream => Some(DependencyKind::MsgStream),
                 K::Tei => None,
             };
-            let target = ours.map_or(super::Target::Milvus, super::Target::Dependency);
+            // A stream embedded in Milvus is no dependency to wait for: its objects (the data
+            // PVC) are the instance's own.
+            let target = ours
+                .filter(|_| !matches!(r.origin, Origin::Embedded | Origin::Unmanaged))
+                .map_or(super::Part::Instance, super::Part::Dependency);
+            let first = w.objects.len();
             for d in &r.objects {
                 let Some(value) = object_value(d) else {
                     continue;
@@ -178,10 +192,17 @@ impl DependencyWiring {
                         .map(|t| t.api_version.clone())
                         .unwrap_or_default(),
                     kind: d.kind().to_owned(),
+                    namespace: d
+                        .object
+                        .metadata
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| "default".to_owned()),
                     name: d.name().to_owned(),
-                    target,
+                    part: target,
                     workload: None,
                     create_only: d.create_only,
+                    owned: d.owned,
                     value,
                 });
             }
@@ -190,52 +211,86 @@ impl DependencyWiring {
                 continue;
             }
             let in_cluster = matches!(r.origin, Origin::InCluster | Origin::Adopted);
-            // The object that stands for the dependency: its workload (or Helm release) when
-            // it has one, else its first object that is not a Secret.
-            let candidates: Vec<&milvus_deps::DesiredObject> =
-                r.objects.iter().filter(|d| d.kind() != "Secret").collect();
-            let workload = |d: &&&milvus_deps::DesiredObject| is_dependency_workload(d.kind());
-            // An adopted dependency has no objects of ours (the operator's Helm release is
-            // used as found).
-            let fallback = if r.origin == Origin::Adopted {
-                format!("Adopted/{}", r.provider)
-            } else {
-                format!("External/{}", r.provider)
-            };
-            let object = candidates
-                .iter()
-                .find(workload)
-                .or_else(|| candidates.first())
-                .map_or(fallback, |d| format!("{}/{}", d.kind(), d.name()));
+            // The workload that runs it: the first object that is one (an adopted release has
+            // no objects of ours: the operator's Helm release is used as found).
+            let workload = w
+                .objects
+                .get(first..)
+                .into_iter()
+                .flatten()
+                .find(|d| is_dependency_workload(&d.kind))
+                .map(DesiredObject::object_ref);
             let delete = r.teardown.policy == Some(DeletionPolicy::Delete);
+            let probes = r
+                .readiness
+                .probe
+                .as_ref()
+                .and_then(probe_address)
+                .unwrap_or_default();
             w.dependencies.push(DependencyNode {
                 kind: ours,
-                object,
+                provider: r.provider.clone(),
+                origin: r.origin,
+                workload,
                 description: {
                     let adopted = if r.origin == Origin::Adopted {
                         ", adopted from the Milvus Operator"
                     } else {
                         ""
                     };
-                    let at = r
-                        .readiness
-                        .probe
-                        .as_ref()
-                        .and_then(probe_address)
-                        .map(|a| format!(" at {a}"))
-                        .unwrap_or_default();
+                    let at = if probes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {probes}")
+                    };
                     format!("{} ({}{adopted}){at}", ours.as_str(), r.provider)
                 },
+                probes,
                 in_cluster,
                 delete_with_instance: delete,
                 delete_pvcs: r.teardown.pvc_deletion,
-                pvc_selectors: Vec::new(),
-                teardown: r.teardown.delete.iter().map(ToString::to_string).collect(),
+                teardown: r.teardown.delete.clone(),
+                keep: r.teardown.keep.clone(),
+                error: None,
             });
         }
         w.secrets.sort();
         w.secrets.dedup();
         w
+    }
+}
+
+impl DependencyWiring {
+    /// Records a dependency whose provider failed: a node the planner waits for (it never
+    /// becomes ready) that deletes nothing.
+    pub fn add_failure(
+        &mut self,
+        kind: milvus_deps::DependencyKind,
+        provider: &str,
+        error: &milvus_deps::Error,
+    ) {
+        use milvus_deps::DependencyKind as K;
+        let ours = match kind {
+            K::MetaStorage => DependencyKind::Etcd,
+            K::ObjectStorage => DependencyKind::Storage,
+            K::MessageStream => DependencyKind::MsgStream,
+            K::Tei => return,
+        };
+        self.dependencies.push(DependencyNode {
+            kind: ours,
+            provider: provider.to_owned(),
+            origin: milvus_deps::Origin::External,
+            workload: None,
+            description: format!("{} ({provider}, not resolved: {error})", ours.as_str()),
+            probes: String::new(),
+            in_cluster: false,
+            delete_with_instance: false,
+            delete_pvcs: false,
+            teardown: Vec::new(),
+            keep: Vec::new(),
+            error: Some(error.to_string()),
+        });
+        self.dependencies.sort_by_key(|d| d.kind);
     }
 }
 

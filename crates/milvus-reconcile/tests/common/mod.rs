@@ -9,11 +9,48 @@ use std::{
 use milvus_deps::{FixedCredentials, ProviderContext, Registry};
 
 use milvus_reconcile::{
+    pipeline::{self, Desired, Effective},
     plan::{self, Observed, Plan, PlanOptions},
-    render::{self, DependencyWiring, Rendered},
+    render::{DependencyWiring, Rendered},
 };
-use milvus_spec::{defaults, v1beta1::Milvus};
+use milvus_spec::v1beta1::Milvus;
 use serde_json::Value;
+
+/// The Milvus Operator's corpus (`../shared/reference/upstream`, or `MILVUS_UPSTREAM_DIR`);
+/// `None` (reported as skipped) when absent, except under `CI=true`, where it fails.
+pub fn upstream_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("MILVUS_UPSTREAM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/upstream"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "upstream corpus not found at {} (CI=true)",
+        dir.display()
+    );
+    println!("skipped: upstream corpus not found at {}", dir.display());
+    None
+}
+
+/// Every `.yaml` and `.yml` file under `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
 
 pub fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -45,8 +82,9 @@ pub fn milvus_json(v: Value) -> Milvus {
     serde_json::from_value(v).unwrap()
 }
 
-pub fn effective(m: &Milvus) -> Milvus {
-    defaults::milvus(m, None).milvus
+/// The effective spec of a manifest (nothing observed).
+pub fn effective(m: &Milvus) -> Effective {
+    Effective::new(m, &Observed::new())
 }
 
 /// What the built-in dependency providers resolve for an effective spec (fixed credentials,
@@ -66,17 +104,26 @@ pub fn wiring_observing(e: &Milvus, observed: &Observed) -> DependencyWiring {
     DependencyWiring::from_resolved(&resolved)
 }
 
+/// The one pipeline, with the built-in providers and fixed credentials.
+pub fn desired(m: &Milvus, observed: &Observed) -> Desired {
+    futures::executor::block_on(pipeline::desired(
+        m,
+        observed,
+        &Registry::builtin(),
+        Arc::new(FixedCredentials("generated".into())),
+    ))
+    .unwrap_or_else(|err| panic!("desired: {err}"))
+}
+
 pub fn rendered(m: &Milvus) -> Rendered {
-    let e = effective(m);
-    render::render(&e, &wiring(&e), &Default::default()).unwrap()
+    desired(m, &Observed::new()).rendered
 }
 
 /// Render and plan `new` against `observed`.
 pub fn plan_against(new: &Milvus, observed: &Observed, options: &PlanOptions) -> (Rendered, Plan) {
-    let e = effective(new);
-    let r = render::render(&e, &wiring_observing(&e, observed), &observed.secret_contents()).unwrap();
-    let p = plan::plan(&e, &r, observed, options).unwrap();
-    (r, p)
+    let d = desired(new, observed);
+    let p = plan::plan(&d.rendered, observed, options).unwrap();
+    (d.rendered, p)
 }
 
 /// Observed state: `old` fully rolled out.
@@ -107,11 +154,11 @@ fn merge(a: &mut Value, b: &Value) {
 }
 
 /// The ids of the steps with this action.
-pub fn ids(p: &Plan, action: plan::Action) -> Vec<String> {
+pub fn ids(p: &Plan, action: plan::Operation) -> Vec<String> {
     p.steps
         .iter()
         .filter(|s| s.action == action)
-        .map(|s| s.object.clone())
+        .map(|s| s.object().to_owned())
         .collect()
 }
 

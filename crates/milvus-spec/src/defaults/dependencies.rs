@@ -45,7 +45,10 @@ fn in_cluster_with_values(ic: &mut Option<InClusterConfig>) -> &mut InClusterCon
 /// - D26 `inCluster` and its `values` exist;
 /// - D27 an empty chart version is the pinned one, else `etcd-v8` the first time (later it is
 ///   left empty for the controller to read from the installed release);
-/// - D28 `values.replicaCount` that is not a number becomes 1 (standalone) or 3 (cluster);
+/// - D28 a missing (or null) `values.replicaCount` becomes 1 (standalone) or 3 (cluster). The
+///   operator also replaces a value that is not a number (`"5"`, `x`) this way, silently; we
+///   leave it, and the etcd provider rejects it at its field path, as every provider rejects a
+///   value of the wrong type (see the module docs);
 /// - D29 without endpoints, one per member: `<name>-etcd-<i>.<name>-etcd-headless.<ns>:2379`
 ///   (for 1 to [`names::MAX_IN_CLUSTER_ETCD_MEMBERS`] members; none otherwise, see the module
 ///   docs);
@@ -77,11 +80,13 @@ pub(crate) fn d26_to_d32_etcd(
     let values = ic.values.get_or_insert_default();
     let members = match values.0.get("replicaCount") {
         Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0),
-        _ => {
+        None | Some(Value::Null) => {
             let n: i64 = if standalone { 1 } else { 3 };
             values.0.insert("replicaCount".to_owned(), Value::from(n));
             n
         }
+        // Left for the provider to reject; no endpoints are derived from it.
+        Some(_) => 0,
     };
     // D31
     ic.deletion_policy.get_or_insert(DeletionPolicy::Retain);

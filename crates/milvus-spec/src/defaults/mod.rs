@@ -44,6 +44,10 @@
 //!   many. We write them only for 1 to [`crate::names::MAX_IN_CLUSTER_ETCD_MEMBERS`] members and
 //!   leave the list empty beyond that; the etcd provider then rejects the count at its field
 //!   path. A mistyped `30000` is a clear error, not thirty thousand endpoints in memory.
+//! - Etcd member count (D28): the operator replaces a `replicaCount` that is not a number
+//!   (`"5"`, `x`) with 1 or 3 without a word. We keep it, and the etcd provider rejects it at
+//!   `spec.dependencies.etcd.inCluster.values.replicaCount` ("must be an integer, not a
+//!   string"), as every provider rejects a value of the wrong type.
 //! - Nothing is written back: the effective spec lives in memory and in printed plans.
 
 use crate::v1beta1::{Milvus, MilvusUpgrade, PinnedDecisions};

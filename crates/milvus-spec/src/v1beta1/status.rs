@@ -88,6 +88,35 @@ pub struct PinnedDecisions {
     /// D39, annotation `milvus.io/dependency-values-merged`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependency_values_merged: Option<bool>,
+    /// How `user.yaml` reaches Milvus ([`ConfigDeliveryPolicy`]): decided on the first reconcile from
+    /// what the cluster runs, so an instance the Milvus Operator created keeps its contract and
+    /// a later change alters nothing it was not asked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_delivery: Option<ConfigDeliveryPolicy>,
+    /// The image of the tool init container found on the instance's pods when it was first
+    /// seen (the Milvus Operator puts its own image there), used while
+    /// `spec.components.toolImage` is not set: taking over an instance does not switch the
+    /// tool image its pods pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_image: Option<String>,
+}
+
+open_string_enum! {
+    /// How the ConfigMap's `user.yaml` reaches Milvus, decided once per instance.
+    ///
+    /// Milvus reads `/milvus/configs/user.yaml` over its own `milvus.yaml` only since 2.4.
+    /// Before that, the Milvus Operator's tool init container copies `run.sh` and `merge` into
+    /// the pod and `run.sh` merges `user.yaml` into `milvus.yaml` when the container starts.
+    pub enum ConfigDeliveryPolicy {
+        /// The Milvus Operator's contract at every version: the `config` init container, the
+        /// ConfigMap at `/milvus/configs/operator`, `run.sh` in front of the arguments. Kept for
+        /// an instance found using it, so taking it over changes no pod template beyond what
+        /// the spec asks.
+        RunScript => "runScript",
+        /// Ours: `user.yaml` mounted where Milvus reads it from 2.4 on (no tool image to pull or
+        /// mirror), and the operator's contract for earlier versions. New instances get it.
+        ByVersion => "byVersion",
+    }
 }
 
 /// One Milvus condition.

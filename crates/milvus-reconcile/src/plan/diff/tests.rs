@@ -450,7 +450,7 @@ mod agreement {
             }
             prop_assert_eq!(changes(&d, &o), by_copy::changes(&d, &o));
             prop_assert_eq!(
-                deployment_changes(&d, &o, config_unchanged),
+                deployment_changes(&d, &o, config_unchanged).changes,
                 by_copy::deployment_changes(&d, &o, config_unchanged)
             );
         }
