@@ -110,6 +110,11 @@ fn an_endless_api_answer_ends_at_the_response_limit_not_at_the_deadline() {
     assert!(!r.err.contains("no answer within"), "{}", r.err);
     // Measured where the body is sent: from the first byte to the client hanging up (the
     // command's own time includes reading and validating the manifest first).
+    // The server notices the hang-up on its next write, a moment after the command ended.
+    let waited = Instant::now();
+    while read_for.lock().unwrap().is_empty() && waited.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let read_for = read_for.lock().unwrap().clone();
     println!("the endless answer was read for {read_for:?}");
     assert_eq!(read_for.len(), 1, "one request: {read_for:?}");
