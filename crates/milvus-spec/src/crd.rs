@@ -9,7 +9,11 @@
 //! - descriptions are dropped, as the operator's `controller-gen crd:maxDescLen=0` does: the
 //!   Kubernetes types embedded in twelve components would otherwise make the `Milvus` CRD
 //!   several megabytes, beyond what the API server stores;
-//! - schema defaults (`spec.mode: standalone`, ...) appear only here, never in parsed values.
+//! - schema defaults (`spec.mode: standalone`, ...) appear only here, never in parsed values;
+//! - every resource quantity (`resources.limits`, `resources.requests`, an env
+//!   `resourceFieldRef.divisor`) carries the Kubernetes quantity syntax, as upstream's does
+//!   (`anyOf: [integer, string]` and [`quantity::PATTERN`](crate::quantity::PATTERN)), so the
+//!   API server refuses `cpu: lots` before anything renders it.
 //!
 //! So prefer [`milvus_crd`] to `Milvus::crd()`. The `Milvus` CRD serves `v1beta1` only: kube
 //! has no conversion webhook, and serving `v1alpha1` without one would hand out the `v1beta1`
@@ -167,6 +171,8 @@ fn schema_settings() -> SchemaSettings {
             Box::new(ReplacePrefixItems::default()),
             Box::new(StripOptionNull),
             Box::new(kube::core::schema::StructuralSchemaRewriter),
+            // Before descriptions go: a quantity is known by its description.
+            Box::new(QuantitySyntax),
             Box::new(StripDescriptions),
         ];
     })
@@ -208,6 +214,53 @@ impl Transform for StripOptionNull {
                     // Field-level keywords (default, nullable, ...) win over the type's own.
                     obj.entry(key).or_insert(value);
                 }
+            }
+        }
+        transform_subschemas(self, schema);
+    }
+}
+
+/// The start of the description k8s-openapi gives `Quantity` (its schema is otherwise only
+/// `x-kubernetes-int-or-string`, the same as an `IntOrString`'s).
+const QUANTITY_DESCRIPTION: &str = "Quantity is a fixed-point representation of a number.";
+
+/// Puts the quantity syntax on every `Quantity` node, as controller-gen does upstream:
+/// `anyOf: [{type: integer}, {type: string}]` and the quantity `pattern`.
+#[derive(Clone, Debug)]
+struct QuantitySyntax;
+
+impl QuantitySyntax {
+    fn mark(obj: &mut serde_json::Map<String, Value>) {
+        obj.insert(
+            "anyOf".into(),
+            serde_json::json!([{"type": "integer"}, {"type": "string"}]),
+        );
+        obj.insert(
+            "pattern".into(),
+            Value::String(crate::quantity::PATTERN.to_owned()),
+        );
+        obj.insert("x-kubernetes-int-or-string".into(), Value::Bool(true));
+    }
+}
+
+impl Transform for QuantitySyntax {
+    fn transform(&mut self, schema: &mut Schema) {
+        if let Some(obj) = schema.as_object_mut() {
+            if obj
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.starts_with(QUANTITY_DESCRIPTION))
+            {
+                Self::mark(obj);
+            }
+            // A field's own description replaces the type's: `resourceFieldRef.divisor` (the
+            // one int-or-string field of the core types here that is not an `IntOrString`).
+            if let Some(Value::Object(divisor)) = obj
+                .get_mut("properties")
+                .and_then(|p| p.get_mut("divisor"))
+                .filter(|d| d.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)))
+            {
+                Self::mark(divisor);
             }
         }
         transform_subschemas(self, schema);

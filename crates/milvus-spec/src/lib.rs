@@ -17,7 +17,8 @@
 //!   reads cluster objects;
 //! - [`defaults`]: the effective spec (never written back);
 //! - [`validate`]: admission rules, schema constraints and transition rules;
-//! - [`crd`]: CustomResourceDefinition generation.
+//! - [`crd`]: CustomResourceDefinition generation;
+//! - [`quantity`]: Kubernetes resource quantities, their syntax and value.
 
 pub mod component;
 pub mod crd;
@@ -25,6 +26,7 @@ pub mod defaults;
 pub mod error;
 pub mod image;
 pub mod names;
+pub mod quantity;
 pub mod v1alpha1;
 pub mod v1beta1;
 pub mod validate;

@@ -18,7 +18,10 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::component::Component;
+use crate::{
+    component::Component,
+    v1beta1::{Milvus, MsgStreamType},
+};
 
 // ----- images and versions -----
 
@@ -319,6 +322,112 @@ pub fn in_cluster_kafka_broker(instance: &str, namespace: &str) -> String {
 #[must_use]
 pub fn cluster_ip_endpoint(instance: &str, namespace: &str) -> String {
     format!("{}.{namespace}:{MILVUS_PORT}", service_name(instance))
+}
+
+// ----- the longest instance name -----
+
+/// The longest `metadata.name` of a `Milvus` that runs nothing in the cluster besides Milvus:
+/// the Service `<name>-milvus` is an RFC 1035 label of at most 63 characters.
+pub const MAX_INSTANCE_NAME_LEN: usize = 63 - "-milvus".len();
+
+/// A StatefulSet's pods carry the label `controller-revision-hash: <statefulset>-<hash>` (a
+/// hash of up to 10 characters), and a label value has at most 63 characters, so a
+/// StatefulSet name has at most 52.
+pub const MAX_STATEFULSET_NAME_LEN: usize = 63 - 11;
+
+/// The longest `metadata.name` with an in-cluster etcd (StatefulSet `<name>-etcd`).
+pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_ETCD: usize = MAX_STATEFULSET_NAME_LEN - "-etcd".len();
+
+/// The longest `metadata.name` with an in-cluster MinIO (StatefulSet `<name>-minio`) or
+/// Kafka (StatefulSet `<name>-kafka`).
+pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA: usize = MAX_STATEFULSET_NAME_LEN - "-minio".len();
+
+/// The longest `metadata.name` with an in-cluster Pulsar: the Apache chart, released as
+/// `<name>-pulsar`, runs the StatefulSet `<name>-pulsar-zookeeper`.
+pub const MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR: usize =
+    MAX_STATEFULSET_NAME_LEN - "-pulsar-zookeeper".len();
+
+/// The longest `metadata.name` whose every derived object name and label value is valid, for
+/// what `milvus` (an effective spec) runs in the cluster, and why:
+///
+/// | runs in the cluster | longest name | because of |
+/// |---|---|---|
+/// | Milvus only | 56 | Service `<name>-milvus` |
+/// | etcd (the default) | 47 | StatefulSet `<name>-etcd` |
+/// | MinIO (the default) or Kafka | 46 | StatefulSet `<name>-minio`, `<name>-kafka` |
+/// | Pulsar | 35 | StatefulSet `<name>-pulsar-zookeeper` of the chart |
+///
+/// ```
+/// use milvus_spec::{defaults, names, Milvus};
+///
+/// let m: Milvus = serde_json::from_value(serde_json::json!({
+///     "apiVersion": "milvus.io/v1beta1", "kind": "Milvus", "metadata": {"name": "m"},
+///     "spec": {"dependencies": {"etcd": {"external": true, "endpoints": ["e:2379"]},
+///                               "storage": {"external": true, "endpoint": "s3:443"}}}
+/// }))?;
+/// let effective = defaults::milvus(&m, None).milvus;
+/// assert_eq!(names::max_instance_name_len(&effective).0, 56);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[must_use]
+pub fn max_instance_name_len(milvus: &Milvus) -> (usize, String) {
+    let deps = milvus.spec.dependencies.as_ref();
+    let mut limit = (
+        MAX_INSTANCE_NAME_LEN,
+        "the Service <name>-milvus is an RFC 1035 label of at most 63 characters".to_owned(),
+    );
+    let statefulset = |suffix: &str, what: &str| {
+        format!(
+            "{what} runs the StatefulSet <name>-{suffix}, whose pods are labelled controller-revision-hash: <name>-{suffix}-<hash of up to 10 characters>, a label value of at most 63 characters"
+        )
+    };
+    let mut consider = |len: usize, reason: String| {
+        if len < limit.0 {
+            limit = (len, reason);
+        }
+    };
+    if deps
+        .and_then(|d| d.etcd.as_ref())
+        .is_none_or(|e| e.external != Some(true))
+    {
+        consider(
+            MAX_INSTANCE_NAME_LEN_IN_CLUSTER_ETCD,
+            statefulset("etcd", "the in-cluster etcd"),
+        );
+    }
+    if deps
+        .and_then(|d| d.storage.as_ref())
+        .is_none_or(|s| s.external != Some(true))
+    {
+        consider(
+            MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA,
+            statefulset("minio", "the in-cluster MinIO"),
+        );
+    }
+    match deps.and_then(|d| d.msg_stream_type) {
+        Some(MsgStreamType::Kafka)
+            if deps
+                .and_then(|d| d.kafka.as_ref())
+                .is_none_or(|k| k.external != Some(true)) =>
+        {
+            consider(
+                MAX_INSTANCE_NAME_LEN_IN_CLUSTER_MINIO_KAFKA,
+                statefulset("kafka", "the in-cluster Kafka"),
+            );
+        }
+        Some(MsgStreamType::Pulsar)
+            if deps
+                .and_then(|d| d.pulsar.as_ref())
+                .is_none_or(|p| p.external != Some(true)) =>
+        {
+            consider(
+                MAX_INSTANCE_NAME_LEN_IN_CLUSTER_PULSAR,
+                statefulset("pulsar-zookeeper", "the in-cluster Pulsar (its chart)"),
+            );
+        }
+        _ => {}
+    }
+    limit
 }
 
 // ----- label sets -----

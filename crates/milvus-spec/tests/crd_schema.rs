@@ -439,3 +439,65 @@ fn schema_defaults_are_the_operators_nineteen_plus_four() {
         ]
     );
 }
+
+/// Paths of every node carrying `pattern` (`[]` into items, `.*` into additionalProperties).
+fn with_pattern(schema: &Value, path: &str, pattern: &str, out: &mut Vec<String>) {
+    if schema.get("pattern").and_then(Value::as_str) == Some(pattern) {
+        out.push(path.to_owned());
+    }
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (k, v) in props {
+            with_pattern(v, &child(path, k), pattern, out);
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        with_pattern(items, &format!("{path}[]"), pattern, out);
+    }
+    if let Some(additional) = schema.get("additionalProperties") {
+        with_pattern(additional, &child(path, "*"), pattern, out);
+    }
+}
+
+/// Upstream's CRD puts the Kubernetes quantity syntax on 46 fields (resources and env
+/// divisors of every component, in `milvuses` and `milvusclusters`); ours on the same ones,
+/// built-in types included (which the node-by-node comparison only compares by type).
+#[test]
+fn quantity_fields_carry_the_quantity_pattern_as_upstream() {
+    let Some(dir) = upstream_dir("quantity_fields_carry_the_quantity_pattern_as_upstream") else {
+        return;
+    };
+    let pattern = milvus_spec::quantity::PATTERN;
+    for (file, version, generated) in [
+        ("milvus.io_milvuses.yaml", "v1beta1", crd::milvus_crd()),
+        (
+            "milvus.io_milvusclusters.yaml",
+            "v1alpha1",
+            crd::milvus_cluster_crd(),
+        ),
+    ] {
+        let (mut theirs, mut mine) = (Vec::new(), Vec::new());
+        with_pattern(
+            &schema_of(&upstream_crd(&dir, file), version),
+            "",
+            pattern,
+            &mut theirs,
+        );
+        with_pattern(&schema_of(&ours(&generated), version), "", pattern, &mut mine);
+        assert!(
+            theirs.len() >= 40,
+            "{file}: only {} upstream quantity fields",
+            theirs.len()
+        );
+        assert_eq!(mine, theirs, "{file}");
+        // Each also says integer-or-string the way upstream does.
+        let schema = schema_of(&ours(&generated), version);
+        let node = &schema["properties"]["spec"]["properties"]["components"]["properties"]["resources"]["properties"]
+            ["limits"]["additionalProperties"];
+        assert_eq!(node["x-kubernetes-int-or-string"], true, "{file}");
+        assert_eq!(
+            node["anyOf"],
+            serde_json::json!([{"type": "integer"}, {"type": "string"}]),
+            "{file}"
+        );
+    }
+}

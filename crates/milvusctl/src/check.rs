@@ -7,13 +7,15 @@
 //! team/demo  msgstream/pulsar  pulsar.corp:6650 healthy    Healthy         2 ms  pulsar: 1/1 endpoints healthy (...)
 //! ```
 //!
-//! Each document is read as admission would (`milvus_spec::validate::read_object`, so the
-//! deprecated `v1alpha1` kinds are converted), defaulted in memory
-//! (`milvus_spec::defaults::milvus`), planned and probed by `milvus_deps::probe`, all
-//! dependencies at once, each within the default probe budget (3 attempts of at most 2 s
-//! within 6 s). Secret values are never printed. The skip annotations
-//! (`milvus.io/skip-probe-etcd`, `-storage`, `-msgstream`) are honoured and shown as `Skipped`
-//! with their reason.
+//! Each document is validated as `validate` does (schema, defaults, rules; the deprecated
+//! `v1alpha1` kinds are converted), defaulted in memory (`milvus_spec::defaults::milvus`),
+//! planned and probed by `milvus_deps::probe`: every dependency of every instance at once (at
+//! most [`MAX_CONCURRENT_PROBES`] in flight), each within the default probe budget (3 attempts
+//! of at most 2 s within 6 s), so ten unreachable instances cost one budget, not ten. A line is
+//! printed as each probe ends (so lines come in the order probes finish; the columns are sized
+//! from the plan beforehand). Secret values are never printed; what a server said is one line,
+//! capped ([`crate::sanitize`]). The skip annotations (`milvus.io/skip-probe-etcd`,
+//! `-storage`, `-msgstream`) are honoured and shown as `Skipped` with their reason.
 //!
 //! # Secrets
 //!
@@ -33,27 +35,37 @@
 //!
 //! A missing Secret or key is reported on its dependency's line as `MissingSecret` (exit 1),
 //! never a crash; with `--kubeconfig` the line also says what the cluster answered: not
-//! found, forbidden (with the RBAC rule needed), or another status. A kubeconfig that cannot
-//! be read or used, and an API server that cannot be reached, rejects the credentials or does
-//! not answer within 10 s, end the command with exit 2 and a message naming the kubeconfig and
-//! the server.
+//! found, forbidden (with the RBAC rule needed), a key that is not UTF-8 text, or another
+//! status. A kubeconfig that cannot be read or used, an exec credential plugin that fails or
+//! overruns, and an API server that cannot be reached, rejects the credentials, answers
+//! something that is not a Secret or too large, or does not answer within 10 s, end the command
+//! with exit 2 and a message naming the kubeconfig and the server (see [`cluster`]).
 //!
-//! Exit codes: 0 when every dependency is healthy (or embedded, or skipped), 1 when any is not
-//! (or a `milvus.io` document is invalid), 2 when the file cannot be read, holds no `Milvus`,
-//! or holds a malformed Secret, or when the cluster of `--kubeconfig` cannot be used.
+//! Exit codes: 0 when every dependency is healthy (or embedded, or skipped); 1 when any is not,
+//! a document is invalid (a malformed Secret document included), or the file holds no
+//! `Milvus`; 2 when the file cannot be read or the cluster of `--kubeconfig` cannot be used.
 
 mod cluster;
+mod exec;
 
 use std::collections::BTreeMap;
 
+use futures::StreamExt as _;
 use milvus_deps::{
     etcd::EtcdTlsSecret,
-    probe::{self, Dependency, NetworkProbe, PlannedProbe, ProbeBudget, ProbeReason, SecretStore},
+    probe::{
+        self, Dependency, HealthProbe, NetworkProbe, PlannedProbe, ProbeBudget, ProbeOutcome, ProbeReason,
+        SecretStore,
+    },
 };
-use milvus_spec::{Milvus, defaults, v1beta1::MsgStreamType, validate};
+use milvus_spec::{Milvus, defaults, v1beta1::MsgStreamType};
 
 use self::cluster::{Cluster, ClusterError, Fetched};
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, input};
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, commands, sanitize};
+
+/// The most probes in flight at once (each holds a few sockets for at most the probe
+/// deadline).
+pub(crate) const MAX_CONCURRENT_PROBES: usize = 16;
 
 /// `milvusctl check [--kubeconfig PATH [--context NAME]] FILE`
 pub(crate) fn check(
@@ -62,49 +74,10 @@ pub(crate) fn check(
     kubeconfig: Option<&str>,
     context: Option<&str>,
 ) -> u8 {
-    let docs = match input::read_file(file) {
+    let docs = match commands::read_all(output, &[file.to_owned()]) {
         Ok(docs) => docs,
-        Err(e) => {
-            output.error_line(&format!("error: {e}"));
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
-    let secrets = match SecretStore::from_documents(docs.iter().map(|d| &d.value)) {
-        Ok(s) => s,
-        Err(e) => {
-            output.error_line(&format!("error: {file}: {e}"));
-            return EXIT_USAGE;
-        }
-    };
-
-    let mut instances = Vec::new();
-    let mut invalid = false;
-    for doc in docs.iter().filter(|d| d.is_milvus_io()) {
-        match validate::read_object(&doc.value) {
-            Ok((object, warnings)) => {
-                for w in &warnings {
-                    output.warning(&format!("{}: {}: {w}", doc.source, doc.label()));
-                }
-                if let Some(m) = object.to_milvus() {
-                    instances.push(defaults::milvus(&m, None).milvus);
-                }
-            }
-            Err(report) => {
-                for v in &report.violations {
-                    output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
-                }
-                invalid = true;
-            }
-        }
-    }
-    if instances.is_empty() {
-        if !invalid {
-            output.error_line(&format!("error: {file}: no Milvus to check"));
-            return EXIT_USAGE;
-        }
-        return EXIT_INVALID;
-    }
-
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -112,9 +85,11 @@ pub(crate) fn check(
             return EXIT_USAGE;
         }
     };
-    let mut from_cluster = match kubeconfig {
-        Some(path) => match runtime.block_on(Cluster::connect(path, context)) {
-            Ok(cluster) => Some(ClusterSecrets::new(cluster, file, &secrets)),
+    // Every input is read before anything is validated: the kubeconfig, its files, its exec
+    // plugin (no request is made yet).
+    let loaded = match kubeconfig {
+        Some(path) => match runtime.block_on(Cluster::load(path, context)) {
+            Ok(loaded) => Some(loaded),
             Err(e) => {
                 output.error_line(&format!("error: {e}"));
                 return EXIT_USAGE;
@@ -122,41 +97,139 @@ pub(crate) fn check(
         },
         None => None,
     };
-    let prober = NetworkProbe::new(ProbeBudget::default());
-    let mut rows = Vec::new();
-    let mut all_healthy = !invalid;
-    for milvus in &instances {
-        let instance = format!(
-            "{}/{}",
-            milvus.metadata.namespace.as_deref().unwrap_or("default"),
-            milvus.metadata.name.as_deref().unwrap_or("<unnamed>")
-        );
-        let mut planned = probe::plan(milvus, &secrets);
-        if let Some(cluster) = &mut from_cluster {
-            match runtime.block_on(cluster.replan(milvus, planned)) {
-                Ok(replanned) => planned = replanned,
+    let mut invalid = false;
+    let mut secret_docs = Vec::new();
+    for doc in docs.iter().filter(|d| !d.is_milvus_io()) {
+        if commands::report_problems(output, doc) {
+            invalid = true;
+        } else {
+            secret_docs.push(&doc.value);
+        }
+    }
+    // A malformed Secret document is invalid input (exit 1), as a malformed manifest is.
+    let secrets = match SecretStore::from_documents(secret_docs) {
+        Ok(s) => s,
+        Err(e) => {
+            output.error_line(&format!("error: {file}: {e}"));
+            return EXIT_INVALID;
+        }
+    };
+    let (milvuses, bad) = commands::read_milvuses(output, docs);
+    invalid |= bad;
+    let instances: Vec<Milvus> = milvuses
+        .iter()
+        .map(|(_, m)| defaults::milvus(m, None).milvus)
+        .collect();
+    if instances.is_empty() {
+        if !invalid {
+            return commands::nothing_found(output, file, "Milvus");
+        }
+        return EXIT_INVALID;
+    }
+
+    let mut from_cluster = match loaded {
+        Some(loaded) => {
+            let _guard = runtime.enter();
+            match Cluster::connect(loaded) {
+                Ok(cluster) => Some(ClusterSecrets::new(cluster, file, &secrets)),
                 Err(e) => {
                     output.error_line(&format!("error: {e}"));
                     return EXIT_USAGE;
                 }
             }
         }
-        let outcomes = runtime.block_on(probe::run_plan(&prober, &planned));
-        for (p, o) in planned.iter().zip(outcomes) {
-            all_healthy &= o.healthy;
-            rows.push([
-                instance.clone(),
-                p.name.clone(),
-                p.endpoint.clone(),
-                if o.healthy { "healthy" } else { "unhealthy" }.to_owned(),
-                o.reason.to_string(),
-                format!("{} ms", o.latency.as_millis()),
-                o.message,
-            ]);
+        None => None,
+    };
+    // Plan every probe first (the cluster's Secrets read one at a time, each once), so the
+    // columns are known before the first line is printed.
+    let mut planned: Vec<(String, PlannedProbe)> = Vec::new();
+    for milvus in &instances {
+        let instance = format!(
+            "{}/{}",
+            milvus.metadata.namespace.as_deref().unwrap_or("default"),
+            milvus.metadata.name.as_deref().unwrap_or("<unnamed>")
+        );
+        let mut probes = probe::plan(milvus, &secrets);
+        if let Some(cluster) = &mut from_cluster {
+            match runtime.block_on(cluster.replan(milvus, probes)) {
+                Ok(replanned) => probes = replanned,
+                Err(e) => {
+                    output.error_line(&format!("error: {e}"));
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        planned.extend(probes.into_iter().map(|p| (instance.clone(), p)));
+    }
+    let columns = Columns::for_plan(&planned);
+    let prober = NetworkProbe::new(ProbeBudget::default());
+    let mut all_healthy = !invalid;
+    runtime.block_on(async {
+        // Every probe at once (at most MAX_CONCURRENT_PROBES in flight), a line as each ends.
+        let mut finished = futures::stream::iter(planned.iter())
+            .map(|(instance, p)| {
+                let prober = &prober;
+                async move { (instance, p, probe_one(prober, p).await) }
+            })
+            .buffer_unordered(MAX_CONCURRENT_PROBES);
+        while let Some((instance, p, outcome)) = finished.next().await {
+            all_healthy &= outcome.healthy;
+            output.print(&columns.line(instance, p, &outcome));
+        }
+    });
+    if all_healthy { EXIT_OK } else { EXIT_INVALID }
+}
+
+async fn probe_one(prober: &dyn HealthProbe, p: &PlannedProbe) -> ProbeOutcome {
+    match &p.target {
+        Ok(target) => prober.probe(target).await,
+        Err(decided) => decided.clone(),
+    }
+}
+
+/// Column widths, fixed before any probe ends so each line can be printed at once.
+struct Columns {
+    instance: usize,
+    name: usize,
+    endpoint: usize,
+}
+
+/// The longest [`ProbeReason`] (`BadCredentials`).
+const REASON_WIDTH: usize = 14;
+/// `unhealthy`.
+const STATUS_WIDTH: usize = 9;
+/// `10000 ms`, a latency beyond the probe deadline.
+const LATENCY_WIDTH: usize = 8;
+
+impl Columns {
+    fn for_plan(planned: &[(String, PlannedProbe)]) -> Self {
+        let width = |f: &dyn Fn(&(String, PlannedProbe)) -> String| {
+            planned.iter().map(|x| f(x).chars().count()).max().unwrap_or(0)
+        };
+        Self {
+            instance: width(&|(i, _)| sanitize::one_line(i)),
+            name: width(&|(_, p)| sanitize::one_line(&p.name)),
+            endpoint: width(&|(_, p)| sanitize::one_line(&p.endpoint)),
         }
     }
-    output.print(&table(&rows));
-    if all_healthy { EXIT_OK } else { EXIT_INVALID }
+
+    /// One line: instance, dependency, endpoint, status, reason, latency, message (unpadded).
+    fn line(&self, instance: &str, p: &PlannedProbe, o: &ProbeOutcome) -> String {
+        let status = if o.healthy { "healthy" } else { "unhealthy" };
+        let latency = format!("{} ms", o.latency.as_millis());
+        let line = format!(
+            "{:<iw$}  {:<nw$}  {:<ew$}  {status:<STATUS_WIDTH$}  {:<REASON_WIDTH$}  {latency:<LATENCY_WIDTH$}  {}",
+            sanitize::one_line(instance),
+            sanitize::one_line(&p.name),
+            sanitize::one_line(&p.endpoint),
+            o.reason.to_string(),
+            sanitize::one_line(&o.message),
+            iw = self.instance,
+            nw = self.name,
+            ew = self.endpoint,
+        );
+        format!("{}\n", line.trim_end())
+    }
 }
 
 /// The Secrets of the file, completed from the cluster as dependencies need them.
@@ -207,8 +280,8 @@ impl<'a> ClusterSecrets<'a> {
                     continue;
                 }
                 let fetched = self.cluster.secret(&key.0, &key.1).await?;
-                if let Fetched::Found(data) = &fetched {
-                    self.store.insert(&key.0, &key.1, data.clone());
+                if let Fetched::Found { keys, .. } = &fetched {
+                    self.store.insert(&key.0, &key.1, keys.clone());
                 }
                 self.fetched.insert(key, fetched);
             }
@@ -228,6 +301,15 @@ impl<'a> ClusterSecrets<'a> {
                     continue;
                 }
                 if let Some(answer) = self.fetched.get(&(namespace.to_owned(), name)) {
+                    // A key left out for not being text is named as such, not as missing.
+                    if let Fetched::Found { not_text, .. } = answer {
+                        for key in not_text {
+                            outcome.message = outcome.message.replace(
+                                &format!("has no key `{key}`"),
+                                &format!("has key `{key}`, but its value is not UTF-8 text"),
+                            );
+                        }
+                    }
                     outcome.message.push_str(&self.note(namespace, answer));
                 }
             }
@@ -239,7 +321,7 @@ impl<'a> ClusterSecrets<'a> {
     fn note(&self, namespace: &str, answer: &Fetched) -> String {
         let (file, server) = (self.file, self.cluster.server());
         match answer {
-            Fetched::Found(_) => format!(" (the Secret was read from the cluster {server})"),
+            Fetched::Found { .. } => format!(" (the Secret was read from the cluster {server})"),
             Fetched::NotFound => {
                 format!(" (neither in {file} nor in namespace {namespace} of the cluster {server})")
             }
@@ -293,28 +375,4 @@ fn referenced_secrets(milvus: &Milvus, dependency: Dependency) -> Vec<String> {
         .flatten()
         .filter(|n| !n.trim().is_empty())
         .collect()
-}
-
-/// Left-aligned columns (the last one unpadded), in the order given.
-fn table(rows: &[[String; 7]]) -> String {
-    let mut widths = [0_usize; 7];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }

@@ -17,12 +17,14 @@
 //! ([`milvus_spec::image::ImageRef::canonical`]: `milvusdb/milvus:v2.6.11` is
 //! `docker.io/milvusdb/milvus:v2.6.11`), so one image is listed once however the spec spells
 //! it, and the registry each one comes from is plain to see. A string that is not an image
-//! reference is printed as written. A dependency image the list cannot know (an enabled Pulsar
-//! component whose image the values do not name) is a warning.
+//! reference is printed as written, as one line whatever it holds: control characters (a
+//! newline, a NUL) are escaped ([`crate::sanitize::one_line`]), so no image string adds a line
+//! of its own. A dependency image the list cannot know (an enabled Pulsar component whose
+//! image the values do not name) is a warning.
 //!
-//! Exit codes: 0 when every `Milvus` was read, 1 when a `milvus.io` document is invalid (the
-//! images of the valid ones are still printed), 2 when the file cannot be read or holds no
-//! `Milvus`.
+//! Exit codes: 0 when every `Milvus` is valid, 1 when a `milvus.io` document is invalid (the
+//! images of the valid ones are still printed) or there is no `Milvus`, 2 when the file
+//! cannot be read.
 
 use std::collections::BTreeSet;
 
@@ -31,10 +33,9 @@ use milvus_spec::{
     defaults,
     image::canonical_or_verbatim,
     v1beta1::{Component, Milvus},
-    validate,
 };
 
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, input};
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output, commands, sanitize};
 
 /// The images of the Milvus components of an effective spec.
 fn milvus_images(m: &Milvus) -> BTreeSet<String> {
@@ -93,12 +94,9 @@ fn milvus_images(m: &Milvus) -> BTreeSet<String> {
 
 /// `milvusctl images FILE`
 pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
-    let docs = match input::read_file(file) {
+    let docs = match commands::read_all(output, &[file.to_owned()]) {
         Ok(docs) => docs,
-        Err(e) => {
-            output.error_line(&format!("error: {e}"));
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     // The built-in providers never wait on anything; a current-thread runtime drives them.
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
@@ -108,24 +106,14 @@ pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let (milvuses, mut invalid) = commands::read_milvuses(output, docs);
+    if milvuses.is_empty() && !invalid {
+        return commands::nothing_found(output, file, "Milvus");
+    }
     let mut all = BTreeSet::new();
-    let mut instances = 0usize;
-    let mut invalid = false;
     let registry = Registry::builtin();
-    for doc in docs.iter().filter(|d| d.is_milvus_io()) {
-        let milvus = match validate::read_object(&doc.value) {
-            Ok((object, _warnings)) => object.to_milvus(),
-            Err(report) => {
-                invalid = true;
-                for v in &report.violations {
-                    output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
-                }
-                continue;
-            }
-        };
-        let Some(milvus) = milvus else { continue };
-        instances += 1;
-        let effective = defaults::milvus(&milvus, None).milvus;
+    for (doc, milvus) in &milvuses {
+        let effective = defaults::milvus(milvus, None).milvus;
         all.extend(milvus_images(&effective));
         let ctx = ProviderContext::new(effective);
         for kind in Registry::kinds_in_use(&ctx) {
@@ -140,24 +128,20 @@ pub(crate) fn images(output: &mut Output<'_>, file: &str) -> u8 {
                         .filter(|f| f.code == "chart-default-image")
                     {
                         let at = f.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
-                        output.warning(&format!("{}: {}: {at}{}", doc.source, doc.label(), f.message));
+                        output.warning(&format!("{}{at}{}", commands::prefix(doc), f.message));
                     }
                     all.extend(resolution.images.iter().map(|i| canonical_or_verbatim(i)));
                 }
                 Err(e) => {
                     invalid = true;
-                    output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+                    output.error_line(&format!("{}{e}", commands::prefix(doc)));
                 }
             }
         }
     }
-    if instances == 0 && !invalid {
-        output.error_line(&format!("error: {file}: no Milvus document"));
-        return EXIT_USAGE;
-    }
     let mut text = String::new();
     for image in &all {
-        text.push_str(image);
+        text.push_str(&sanitize::one_line(image));
         text.push('\n');
     }
     output.print(&text);
@@ -207,9 +191,9 @@ mod tests {
     }
 
     #[test]
-    fn no_milvus_is_a_usage_error() {
+    fn no_milvus_is_invalid_input() {
         let (code, _, err) = run("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
-        assert_eq!(code, EXIT_USAGE);
-        assert!(err.contains("no Milvus document"));
+        assert_eq!(code, EXIT_INVALID);
+        assert!(err.contains("no Milvus document found"), "{err}");
     }
 }

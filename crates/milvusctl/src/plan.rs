@@ -1,12 +1,16 @@
 //! `milvusctl render FILE` and `milvusctl plan FILE`: the objects a `Milvus` should have, and
 //! the plan that takes a cluster there, printed before anything runs.
 //!
-//! Exit codes as for `validate`: 0 success, 1 invalid input (a manifest that validation
-//! refuses, a free-form value that does not decode), 2 unreadable input or wrong arguments.
+//! Exit codes as in the crate's table: 0 success; 1 invalid input (a manifest that validation
+//! refuses, a free-form value that does not decode, no `Milvus`, a malformed observed
+//! object, a refused transition); 2 unreadable input or wrong arguments.
+//!
+//! With `--from OLD`, a `Milvus` of FILE that OLD does not hold (by namespace and name) is
+//! planned as a new instance, with a warning (as `validate --from` checks it as new).
 
 use std::sync::Arc;
 
-use milvus_deps::{CredentialSource, FixedCredentials, RandomCredentials, Registry};
+use milvus_deps::{CredentialSource, RandomCredentials, Registry};
 use milvus_reconcile::{
     pipeline,
     plan::{self, Observed, PlanOptions, Upgrade26Order, output::Format},
@@ -16,56 +20,26 @@ use milvus_spec::{v1beta1::Milvus, validate};
 
 use crate::{
     EXIT_INVALID, EXIT_OK, EXIT_USAGE, Output,
-    input::{self, Document},
+    commands::{self, finding_text, placeholder_credentials, prefix},
+    input::Document,
 };
 
-/// The `Milvus` objects of a file, validated; `Err(code)` to stop.
-fn read_milvuses(output: &mut Output<'_>, file: &str) -> Result<Vec<(Document, Milvus)>, u8> {
-    let docs = input::read_file(file).map_err(|e| {
-        output.error_line(&format!("error: {e}"));
-        EXIT_USAGE
-    })?;
-    let mut out = Vec::new();
-    let mut invalid = false;
-    for doc in docs.into_iter().filter(Document::is_milvus_io) {
-        let object = match validate::read_object(&doc.value) {
-            Ok((object, warnings)) => {
-                for w in warnings {
-                    output.warning(&format!("{}: {}: {w}", doc.source, doc.label()));
-                }
-                object
-            }
-            Err(report) => {
-                for v in &report.violations {
-                    output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
-                }
-                invalid = true;
-                continue;
-            }
-        };
-        let Some(m) = object.to_milvus() else {
-            continue; // a MilvusUpgrade renders nothing
-        };
-        let violations = validate::milvus(&m);
-        for v in &violations {
-            output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
-        }
-        invalid |= !violations.is_empty();
-        out.push((doc, m));
-    }
+/// The valid `Milvus` objects of a file's documents; `Err(code)` when any is invalid or there
+/// is none.
+fn valid_milvuses(
+    output: &mut Output<'_>,
+    file: &str,
+    docs: Vec<Document>,
+) -> Result<Vec<(Document, Milvus)>, u8> {
+    let (milvuses, invalid) = commands::read_milvuses(output, docs);
     if invalid {
         return Err(EXIT_INVALID);
     }
-    if out.is_empty() {
-        output.error_line(&format!("error: {file}: no Milvus object found"));
-        return Err(EXIT_INVALID);
+    if milvuses.is_empty() {
+        return Err(commands::nothing_found(output, file, "Milvus"));
     }
-    Ok(out)
+    Ok(milvuses)
 }
-
-/// Generated credentials in printed output: a fixed placeholder per key, so the same manifest
-/// always prints the same bytes (a controller draws random values when it creates the Secret).
-const CREDENTIAL_PLACEHOLDER: &str = "generated-at-creation";
 
 /// The one pipeline ([`milvus_reconcile::pipeline::desired`]) for one `Milvus` with the
 /// built-in providers: defaults, pinned decisions, resolution, rendering. A provider that
@@ -87,24 +61,20 @@ fn render_effective(
     let desired = match runtime.block_on(pipeline::desired(m, observed, &Registry::builtin(), credentials)) {
         Ok(d) => d,
         Err(e) => {
-            output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+            output.error_line(&format!("{}{e}", prefix(doc)));
             return Err(EXIT_INVALID);
         }
     };
     for finding in desired.resolved.findings() {
-        output.warning(&format!("{}: {}: {finding}", doc.source, doc.label()));
+        output.warning(&format!("{}{}", prefix(doc), finding_text(finding)));
     }
     if !desired.failures.is_empty() {
         for (_, e) in &desired.failures {
-            output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+            output.error_line(&format!("{}{e}", prefix(doc)));
         }
         return Err(EXIT_INVALID);
     }
     Ok(desired.rendered)
-}
-
-fn placeholder_credentials() -> Arc<dyn CredentialSource> {
-    Arc::new(FixedCredentials(CREDENTIAL_PLACEHOLDER.to_owned()))
 }
 
 /// `milvusctl render FILE [--generate-credentials]`: every desired object of every `Milvus`
@@ -113,7 +83,9 @@ fn placeholder_credentials() -> Arc<dyn CredentialSource> {
 /// A create-only Secret of generated credentials (the in-cluster MinIO's) carries placeholders
 /// unless `generate_credentials`; a warning names it either way.
 pub(crate) fn render(output: &mut Output<'_>, file: &str, generate_credentials: bool) -> u8 {
-    let milvuses = match read_milvuses(output, file) {
+    let milvuses = match commands::read_all(output, &[file.to_owned()])
+        .and_then(|docs| valid_milvuses(output, file, docs))
+    {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -138,17 +110,12 @@ pub(crate) fn render(output: &mut Output<'_>, file: &str, generate_credentials: 
             } else {
                 "placeholder values (--generate-credentials draws random ones); a controller creates it with random values"
             };
-            output.warning(&format!(
-                "{}: {}: Secret/{}: {how}",
-                doc.source,
-                doc.label(),
-                o.name
-            ));
+            output.warning(&format!("{}Secret/{}: {how}", prefix(doc), o.name));
         }
         match rendered.to_yaml() {
             Ok(yaml) => text.push_str(&yaml),
             Err(e) => {
-                output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+                output.error_line(&format!("{}{e}", prefix(doc)));
                 return EXIT_INVALID;
             }
         }
@@ -198,36 +165,50 @@ pub(crate) fn plan(
         output.error_line("error: --from and --observed cannot be used together");
         return EXIT_USAGE;
     }
-    let milvuses = match read_milvuses(output, file) {
+    // Every input is read before anything is validated.
+    let read = |output: &mut Output<'_>, f: Option<&str>| match f {
+        Some(f) => commands::read_all(output, &[f.to_owned()]).map(Some),
+        None => Ok(None),
+    };
+    let (docs, old_docs, observed_docs) = match (
+        read(output, Some(file)),
+        read(output, from),
+        read(output, observed),
+    ) {
+        (Ok(Some(d)), Ok(o), Ok(l)) => (d, o, l),
+        _ => return EXIT_USAGE,
+    };
+    let milvuses = match valid_milvuses(output, file, docs) {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let old = match from {
-        Some(f) => match read_milvuses(output, f) {
+    let old = match (from, old_docs) {
+        (Some(f), Some(docs)) => match valid_milvuses(output, f, docs) {
             Ok(m) => m,
             Err(code) => return code,
         },
-        None => Vec::new(),
+        _ => Vec::new(),
     };
-    let live = match observed {
-        Some(f) => {
-            let docs = match input::read_file(f) {
-                Ok(d) => d,
-                Err(e) => {
-                    output.error_line(&format!("error: {e}"));
-                    return EXIT_USAGE;
-                }
-            };
+    let live = match (observed, observed_docs) {
+        (Some(f), Some(docs)) => {
+            let mut bad = false;
+            for doc in &docs {
+                bad |= commands::report_problems(output, doc);
+            }
+            if bad {
+                return EXIT_INVALID;
+            }
             let values: Vec<_> = docs.into_iter().map(|d| d.value).collect();
+            // A wrong-shaped observed object is invalid input, as a wrong-shaped manifest is.
             match Observed::from_documents(&values) {
                 Ok(o) => Some(o),
                 Err(e) => {
                     output.error_line(&format!("error: {f}: {e}"));
-                    return EXIT_USAGE;
+                    return EXIT_INVALID;
                 }
             }
         }
-        None => None,
+        _ => None,
     };
     let options = PlanOptions {
         delete,
@@ -238,35 +219,38 @@ pub(crate) fn plan(
     for (doc, m) in &milvuses {
         let observed = if let Some(o) = &live {
             o.clone()
-        } else if from.is_some() {
+        } else if let Some(from_file) = from {
             let key = (doc.namespace().to_owned(), doc.name().to_owned());
-            let Some((old_doc, old_m)) = old
+            match old
                 .iter()
                 .find(|(d, _)| (d.namespace().to_owned(), d.name().to_owned()) == key)
-            else {
-                output.error_line(&format!(
-                    "error: {}: {}: no Milvus with this namespace and name in the --from file",
-                    doc.source,
-                    doc.label()
-                ));
-                return EXIT_INVALID;
-            };
-            let violations = validate::transition(old_m, m);
-            for v in &violations {
-                output.error_line(&format!("{}: {}: {v}", doc.source, doc.label()));
-            }
-            if !violations.is_empty() {
-                return EXIT_INVALID;
-            }
-            match render_effective(
-                output,
-                old_doc,
-                old_m,
-                &Observed::new(),
-                placeholder_credentials(),
-            ) {
-                Ok(r) => Observed::rolled_out(&r),
-                Err(code) => return code,
+            {
+                None => {
+                    output.warning(&format!(
+                        "{}no Milvus with this namespace and name in --from {from_file}: planned as a new instance",
+                        prefix(doc)
+                    ));
+                    Observed::new()
+                }
+                Some((old_doc, old_m)) => {
+                    let violations = validate::transition(old_m, m);
+                    for v in &violations {
+                        output.error_line(&format!("{}{v}", prefix(doc)));
+                    }
+                    if !violations.is_empty() {
+                        return EXIT_INVALID;
+                    }
+                    match render_effective(
+                        output,
+                        old_doc,
+                        old_m,
+                        &Observed::new(),
+                        placeholder_credentials(),
+                    ) {
+                        Ok(r) => Observed::rolled_out(&r),
+                        Err(code) => return code,
+                    }
+                }
             }
         } else {
             Observed::new()
@@ -283,7 +267,7 @@ pub(crate) fn plan(
         match plan::plan(&rendered, &observed, &options) {
             Ok(p) => text.push_str(&plan::output::render(&p, format)),
             Err(e) => {
-                output.error_line(&format!("{}: {}: {e}", doc.source, doc.label()));
+                output.error_line(&format!("{}{e}", prefix(doc)));
                 return EXIT_INVALID;
             }
         }

@@ -111,9 +111,15 @@ impl Cluster {
 
     /// Creates or replaces Secret `team/name` with these keys.
     fn put_secret(&self, name: &str, keys: &[(&str, &str)]) {
+        let keys: Vec<(&str, &[u8])> = keys.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+        self.put_secret_bytes(name, &keys);
+    }
+
+    /// Creates or replaces Secret `team/name` with these keys, any bytes.
+    fn put_secret_bytes(&self, name: &str, keys: &[(&str, &[u8])]) {
         let data: BTreeMap<String, ByteString> = keys
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), ByteString(v.as_bytes().to_vec())))
+            .map(|(k, v)| ((*k).to_owned(), ByteString(v.to_vec())))
             .collect();
         self.rt.block_on(async {
             let secrets: Api<Secret> = Api::namespaced(self.sim.client(), "team");
@@ -284,6 +290,27 @@ fn cluster_secret_without_the_key_names_the_key_and_never_a_value() {
     assert!(!r.all().contains(planted), "the value is never shown");
 }
 
+/// A key whose value is not UTF-8 text is named as such, not as missing.
+#[test]
+fn a_secret_value_that_is_not_utf8_is_named_as_such() {
+    let cluster = Cluster::start("not-utf8", Faults::default());
+    cluster.put_secret_bytes(
+        "s3-creds",
+        &[("accesskey", b"\xff\xfe binary"), ("secretkey", b"s")],
+    );
+    let d = dir("not-utf8");
+    let manifest = write(&d, "milvus.yaml", &milvus("demo", "127.0.0.1:1", "b"));
+    let r = run(&["check", "--kubeconfig", &cluster.kubeconfig, &manifest]);
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let line = storage_line(&r);
+    assert!(
+        line.contains("MissingSecret")
+            && line.contains("has key `accesskey`, but its value is not UTF-8 text"),
+        "{line}"
+    );
+    assert!(!line.contains("has no key"), "{line}");
+}
+
 #[test]
 fn forbidden_secret_says_rbac_needs_get_on_secrets() {
     let faults = Faults::default().rule(
@@ -428,8 +455,10 @@ fn silent_api_server_is_given_up_on_after_the_deadline() {
     let took = started.elapsed();
     drop(listener);
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
+    // At least the deadline; at most the deadline plus what a debug build on a loaded CI
+    // machine spends reading and validating the manifest before the request (seconds).
     assert!(
-        took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
         "{took:?}"
     );
     assert!(

@@ -14,6 +14,10 @@
 //! 3. **rules**: its validating webhook checks the defaulted object: V1-V19 for `Milvus`
 //!    ([`webhook`]), UV1-UV4 for `MilvusUpgrade` ([`upgrade`]).
 //!
+//! Then what the rendered objects need, which admission does not check but the operator's
+//! reconciler or the API server (receiving a Deployment, a Service, a PVC) would refuse:
+//! R1-R4 ([`objects`]): quantities, names, labels and annotations, free-form values.
+//!
 //! This module runs the same pipeline as pure functions. [`document`] takes one parsed YAML or
 //! JSON document and does all of it; [`read_object`] does only the schema check and the typed
 //! parse; [`milvus`] and [`milvus_upgrade`] validate typed values (schema check of their
@@ -65,11 +69,13 @@
 //!   Both are schema-checked first: `MilvusCluster` against its own CRD, `v1alpha1` `Milvus`
 //!   against the schema generated from its type (our `Milvus` CRD does not serve that
 //!   version).
-//! - The transition rules are new.
+//! - The transition rules and R1-R4 ([`objects`]) are new: a spec that passes `validate`
+//!   renders to objects the API server accepts.
 //! - V3's detail text ends with serde's decode error instead of Go's (see [`webhook`]).
 
 mod violation;
 
+pub mod objects;
 pub mod schema;
 pub mod transition;
 pub mod upgrade;
@@ -243,6 +249,16 @@ pub fn read_object(doc: &Value) -> Result<(Object, Vec<String>), Report> {
             });
         }
     }
+    // `replicas: 1e3` passed the schema as an integer (as the API server reads it); the typed
+    // parse reads it as one too, instead of failing on a float.
+    let normalized;
+    let doc = match schema {
+        Some(schema) if has_integral_floats(doc) => {
+            normalized = schema::with_integers(doc, schema);
+            &normalized
+        }
+        _ => doc,
+    };
     let object = match (api_version, kind) {
         ("milvus.io/v1beta1", "Milvus") => typed(doc).map(|m| Object::Milvus(Box::new(m))),
         ("milvus.io/v1beta1", _) => typed(doc).map(|u| Object::MilvusUpgrade(Box::new(u))),
@@ -255,6 +271,16 @@ pub fn read_object(doc: &Value) -> Result<(Object, Vec<String>), Report> {
             report.warnings = warnings;
             Err(report)
         }
+    }
+}
+
+/// Whether `v` holds a float with an integral value anywhere.
+fn has_integral_floats(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0),
+        Value::Array(items) => items.iter().any(has_integral_floats),
+        Value::Object(map) => map.values().any(has_integral_floats),
+        _ => false,
     }
 }
 
@@ -285,12 +311,14 @@ fn typed_schema_violations<T: serde::Serialize>(value: &T, schema: Option<&Value
 }
 
 /// Validates a `Milvus` as admission would: schema check (of its serialized form), then
-/// defaults (with no pinned decisions other than those in its own status), then V1-V19.
+/// defaults (with no pinned decisions other than those in its own status), then V1-V19; then
+/// what its rendered objects need (R1-R4, [`objects`]).
 #[must_use]
 pub fn milvus(m: &Milvus) -> Vec<Violation> {
     let mut out = typed_schema_violations(m, schema::milvus_schema());
     let effective = defaults::milvus(m, None).milvus;
     out.extend(webhook::check(&effective));
+    out.extend(objects::check(&effective));
     out
 }
 

@@ -156,6 +156,42 @@ pub fn milvus_v1alpha1_schema() -> Option<&'static Value> {
         .as_ref()
 }
 
+/// `doc` with every float of integral value at an `integer` (or int-or-string) node of
+/// `schema` written as an integer (`1e3` as `1000`), as the API server reads numbers: the
+/// schema check accepts such a float as an integer, and the typed parse then reads it as one
+/// too. Floats elsewhere (free-form config) are left as written.
+#[must_use]
+pub fn with_integers(doc: &Value, schema: &Value) -> Value {
+    match doc {
+        Value::Number(n) if n.is_f64() => {
+            let integer_node = schema.get("type").and_then(Value::as_str) == Some("integer")
+                || flag(schema, "x-kubernetes-int-or-string");
+            match n.as_f64() {
+                #[allow(clippy::cast_possible_truncation)]
+                Some(f) if integer_node && f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+                _ => doc.clone(),
+            }
+        }
+        Value::Object(map) => {
+            let properties = props(schema);
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let sub = properties.and_then(|p| p.get(k)).or(additional);
+                        (k.clone(), sub.map_or_else(|| v.clone(), |s| with_integers(v, s)))
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => match schema.get("items").filter(|s| s.is_object()) {
+            Some(item) => Value::Array(items.iter().map(|v| with_integers(v, item)).collect()),
+            None => doc.clone(),
+        },
+        _ => doc.clone(),
+    }
+}
+
 /// The JSON type name the API server uses in its messages.
 #[must_use]
 pub fn json_type_name(v: &Value) -> &'static str {
@@ -328,9 +364,20 @@ impl Checker {
             match map.get(key) {
                 None | Some(Value::Null) => {}
                 Some(Value::Object(entries)) => {
+                    let mut typed = true;
                     for (k, v) in entries {
                         if !v.is_string() && !v.is_null() {
                             self.type_invalid(&format!("{path}.{k}"), "string", v);
+                            typed = false;
+                        }
+                    }
+                    // Keys and values as the API server validates ObjectMeta.
+                    if typed {
+                        let value = Value::Object(entries.clone());
+                        if key == "labels" {
+                            super::objects::label_map(&path, &value, RULE, &mut self.out.violations);
+                        } else {
+                            super::objects::annotation_map(&path, &value, RULE, &mut self.out.violations);
                         }
                     }
                 }
@@ -782,14 +829,14 @@ impl Checker {
 
 /// One step of a field path, ordered as in a document.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Step {
+pub(crate) enum Step {
     Key(String),
     Index(u64),
 }
 
 /// `spec.groups[10].name` as `[Key(spec), Key(groups), Index(10), Key(name)]`, so indexes
 /// compare as numbers.
-fn path_key(path: &str) -> Vec<Step> {
+pub(crate) fn path_key(path: &str) -> Vec<Step> {
     let mut steps = Vec::new();
     for part in path.split('.') {
         let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));

@@ -21,7 +21,9 @@
 //! 2. webhook rules in rule order (`V1` … `V19`, or `UV1` … `UV4`), and within a rule in path
 //!    order; where the operator iterates a Go map (labels, annotations: unordered in Go) we sort
 //!    by key;
-//! 3. transition rules (`T1` … `T5`).
+//! 3. what the rendered objects need (`R1` … `R4`, [`super::objects`]), within a rule in
+//!    document order;
+//! 4. transition rules (`T1` … `T5`).
 
 use std::fmt;
 
@@ -122,7 +124,8 @@ pub struct Violation {
     pub message: String,
     /// The rule that found it: `"V1"` … `"V19"`, `"UV1"` … `"UV4"`, `"schema"` (the CRD schema,
     /// enforced by the API server), `"parse"` (the document cannot be read as the typed object),
-    /// `"T1"` … `"T5"` (transitions between a running and a new spec).
+    /// `"R1"` … `"R4"` (what the rendered objects need), `"T1"` … `"T5"` (transitions between a
+    /// running and a new spec).
     pub rule: &'static str,
     /// The offending value, rendered as JSON, where it helps.
     pub value: Option<String>,
