@@ -74,6 +74,7 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod http;
+pub mod known_crds;
 pub mod metrics;
 pub mod patch;
 pub mod registry;

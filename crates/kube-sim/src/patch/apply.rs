@@ -574,7 +574,12 @@ pub fn record_update(
     schema: Option<&Value>,
     now: &str,
 ) {
-    let mut entries = old.map(entries_of).unwrap_or_default();
+    // The entries the write carries: the stored ones, or those the request set.
+    let mut entries = if new.pointer("/metadata/managedFields").is_some() {
+        entries_of(new)
+    } else {
+        old.map(entries_of).unwrap_or_default()
+    };
     let new_set = field_set(new, scope, schema);
     let old_set = old.map(|o| field_set(o, scope, schema)).unwrap_or_default();
     let changed: FieldSet = new_set

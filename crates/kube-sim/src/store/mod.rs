@@ -924,7 +924,22 @@ impl Store {
                         None => m.remove(k),
                     };
                 }
-                if !applied {
+                // A non-apply write that sets managedFields (non-empty, each entry with a
+                // manager and an operation) replaces them, as kube-apiserver's field manager
+                // decodes them from the request: how ownership is moved, for instance from
+                // client-side to server-side apply. Otherwise the stored ones stay.
+                let requested = m
+                    .get("managedFields")
+                    .and_then(Value::as_array)
+                    .filter(|list| {
+                        !list.is_empty()
+                            && list.iter().all(|e| {
+                                e.get("manager").and_then(Value::as_str).is_some()
+                                    && e.get("operation").and_then(Value::as_str).is_some()
+                            })
+                    })
+                    .is_some();
+                if !applied && !requested {
                     match old_meta.get("managedFields") {
                         Some(v) => m.insert("managedFields".into(), v.clone()),
                         None => m.remove("managedFields"),
