@@ -6,6 +6,8 @@
 //!
 //! - workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet): `spec.selector` is required,
 //!   must match `spec.template.metadata.labels`, and is immutable;
+//! - pod specs (of pods and of workload and Job templates): unique volume names; in each
+//!   container, mounts that name a volume of the pod, unique mount paths, unique port names;
 //! - pods: at least one container, each with a unique `name` and an `image`; after creation
 //!   the spec is immutable except container images, `activeDeadlineSeconds`, added
 //!   tolerations, `terminationGracePeriodSeconds`, and `nodeName` while it is unset (the
@@ -130,6 +132,81 @@ fn containers(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
     }
 }
 
+/// The named lists of a pod spec, as kube-apiserver's `ValidateVolumes`,
+/// `ValidateVolumeMounts` and `validateContainerPorts` check them: volume names are unique;
+/// in each container, every mount names a volume of the pod and mount paths are unique; port
+/// names are unique within a container. `claims` are the names of a StatefulSet's
+/// `volumeClaimTemplates`, which its containers mount like volumes.
+fn pod_lists(spec: &Value, path: &str, claims: &[&str], causes: &mut Vec<Cause>) {
+    fn list<'v>(v: &'v Value, key: &str) -> &'v [Value] {
+        v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    }
+    let mut volumes = std::collections::BTreeSet::new();
+    for (i, v) in list(spec, "volumes").iter().enumerate() {
+        let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
+        if name.is_empty() {
+            causes.push(Cause::new(
+                "FieldValueRequired",
+                format!("{path}.volumes[{i}].name"),
+                "Required value",
+            ));
+        } else if !volumes.insert(name.to_owned()) {
+            causes.push(Cause::new(
+                "FieldValueDuplicate",
+                format!("{path}.volumes[{i}].name"),
+                format!("Duplicate value: \"{name}\""),
+            ));
+        }
+    }
+    for kind in ["initContainers", "containers"] {
+        for (c, container) in list(spec, kind).iter().enumerate() {
+            let at = format!("{path}.{kind}[{c}]");
+            let mut paths = std::collections::BTreeSet::new();
+            for (i, m) in list(container, "volumeMounts").iter().enumerate() {
+                let name = m.get("name").and_then(Value::as_str).unwrap_or_default();
+                if name.is_empty() {
+                    causes.push(Cause::new(
+                        "FieldValueRequired",
+                        format!("{at}.volumeMounts[{i}].name"),
+                        "Required value",
+                    ));
+                } else if !volumes.contains(name) && !claims.contains(&name) {
+                    causes.push(Cause::new(
+                        "FieldValueNotFound",
+                        format!("{at}.volumeMounts[{i}].name"),
+                        format!("Not found: \"{name}\""),
+                    ));
+                }
+                let mount_path = m.get("mountPath").and_then(Value::as_str).unwrap_or_default();
+                if mount_path.is_empty() {
+                    causes.push(Cause::new(
+                        "FieldValueRequired",
+                        format!("{at}.volumeMounts[{i}].mountPath"),
+                        "Required value",
+                    ));
+                } else if !paths.insert(mount_path.to_owned()) {
+                    causes.push(invalid(
+                        &format!("{at}.volumeMounts[{i}].mountPath"),
+                        format!("Invalid value: \"{mount_path}\": must be unique"),
+                    ));
+                }
+            }
+            let mut ports = std::collections::BTreeSet::new();
+            for (i, p) in list(container, "ports").iter().enumerate() {
+                if let Some(name) = p.get("name").and_then(Value::as_str).filter(|n| !n.is_empty())
+                    && !ports.insert(name.to_owned())
+                {
+                    causes.push(Cause::new(
+                        "FieldValueDuplicate",
+                        format!("{at}.ports[{i}].name"),
+                        format!("Duplicate value: \"{name}\""),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// The pod spec with the fields an update may change blanked out.
 fn pod_spec_fixed(spec: Option<&Value>, old_node: &str) -> Value {
     let mut s = without(
@@ -167,6 +244,14 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
             workload_selector(obj, old, kind, &mut causes);
             if let Some(t) = obj.pointer("/spec/template/spec") {
                 containers(t, "spec.template.spec", &mut causes);
+                let claims: Vec<&str> = obj
+                    .pointer("/spec/volumeClaimTemplates")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+                    .collect();
+                pod_lists(t, "spec.template.spec", &claims, &mut causes);
             }
             if kind == "StatefulSet"
                 && let Some(old) = old
@@ -190,6 +275,7 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
         ("", "Pod") => {
             if let Some(spec) = obj.get("spec") {
                 containers(spec, "spec", &mut causes);
+                pod_lists(spec, "spec", &[], &mut causes);
             } else {
                 causes.push(Cause::new(
                     "FieldValueRequired",
@@ -211,6 +297,9 @@ pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec
             }
         }
         ("batch", "Job") => {
+            if let Some(t) = obj.pointer("/spec/template/spec") {
+                pod_lists(t, "spec.template.spec", &[], &mut causes);
+            }
             if let Some(old) = old {
                 for field in ["template", "selector"] {
                     if old.pointer(&format!("/spec/{field}")) != obj.pointer(&format!("/spec/{field}")) {
@@ -319,6 +408,46 @@ mod tests {
         let causes = builtin("apps", "StatefulSet", &sts("2Gi", 1), Some(&old));
         assert_eq!(causes.len(), 1);
         assert!(causes[0].message.contains("updates to statefulset spec"));
+    }
+
+    /// kube-apiserver refuses a pod template whose lists repeat a name or a mount path
+    /// (`ValidateVolumes`, `ValidateVolumeMounts`, `validateContainerPorts`): the default
+    /// standalone once had two `milvus-data` volumes and mounts, and only a real server said so.
+    #[test]
+    fn pod_templates_need_unique_volume_names_mount_paths_and_port_names() {
+        let d = json!({"spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+            "metadata": {"labels": {"a": "b"}},
+            "spec": {
+                "volumes": [{"name": "data", "emptyDir": {}}, {"name": "data", "emptyDir": {}}],
+                "containers": [{"name": "c", "image": "i",
+                    "ports": [{"name": "metrics", "containerPort": 1}, {"name": "metrics", "containerPort": 2}],
+                    "volumeMounts": [{"name": "data", "mountPath": "/d"}, {"name": "data", "mountPath": "/d"},
+                                     {"name": "gone", "mountPath": "/g"}]}]}}}});
+        let causes: Vec<(String, String)> = builtin("apps", "Deployment", &d, None)
+            .into_iter()
+            .map(|c| (c.field, c.message))
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                (
+                    "spec.template.spec.volumes[1].name".to_owned(),
+                    "Duplicate value: \"data\"".to_owned()
+                ),
+                (
+                    "spec.template.spec.containers[0].volumeMounts[1].mountPath".to_owned(),
+                    "Invalid value: \"/d\": must be unique".to_owned()
+                ),
+                (
+                    "spec.template.spec.containers[0].volumeMounts[2].name".to_owned(),
+                    "Not found: \"gone\"".to_owned()
+                ),
+                (
+                    "spec.template.spec.containers[0].ports[1].name".to_owned(),
+                    "Duplicate value: \"metrics\"".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

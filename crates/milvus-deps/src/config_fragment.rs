@@ -119,7 +119,6 @@ impl Wiring {
             .map(|key| KeyToPath {
                 key: (*key).to_owned(),
                 path: (*key).to_owned(),
-                mode: Some(0o444),
                 ..KeyToPath::default()
             })
             .collect();
@@ -130,6 +129,8 @@ impl Wiring {
                 secret: Some(SecretVolumeSource {
                     secret_name: Some(secret.to_owned()),
                     items: Some(items),
+                    // On the volume, not per item, as the operator's `kafka-ca` has it.
+                    default_mode: Some(0o444),
                     optional: optional.then_some(true),
                     ..SecretVolumeSource::default()
                 }),

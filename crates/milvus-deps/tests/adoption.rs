@@ -130,7 +130,7 @@ async fn chart_labelled_workloads_alone_are_recognised() {
     assert_eq!(r.readiness.workloads.len(), 1);
     assert_eq!(
         r.wiring.config.get_path(&["kafka", "brokerList"]),
-        Some(&json!("mc-kafka.ns:9092"))
+        Some(&json!(["mc-kafka.ns:9092"]))
     );
     // Its images are those it runs, for mirroring; deleting it by labels needs list/delete.
     assert_eq!(

@@ -64,10 +64,10 @@ async fn in_cluster_defaults_force_endpoints_and_default_root_paths() {
     assert_eq!(
         env,
         vec![
-            "MINIO_ACCESS_KEY_ID",
-            "MINIO_SECRET_ACCESS_KEY",
             "MINIO_ACCESS_KEY",
-            "MINIO_SECRET_KEY"
+            "MINIO_ACCESS_KEY_ID",
+            "MINIO_SECRET_KEY",
+            "MINIO_SECRET_ACCESS_KEY"
         ]
     );
 }
@@ -217,7 +217,7 @@ async fn external_woodpecker_pools_as_a_json_string() {
 }
 
 #[tokio::test]
-async fn embedded_woodpecker_volume_only_where_needed() {
+async fn embedded_woodpecker_claim_only_where_the_stream_is_written() {
     let r = resolve(
         common::ctx(json!({"mode": "cluster", "components": {"streamingNode": {"replicas": 2}},
             "dependencies": {"msgStreamType": "woodpecker", "woodpecker": {"persistence": {"enabled": true}}}})),
@@ -232,17 +232,31 @@ async fn embedded_woodpecker_volume_only_where_needed() {
         r.wiring.mounts_for(Component::StreamingNode)[0].mount_path,
         "/var/lib/milvus"
     );
-    assert_eq!(r.wiring.volumes_for(Component::Standalone)[0].name, "milvus-data");
+    for writer in [Component::Standalone, Component::StreamingNode] {
+        let volumes = r.wiring.volumes_for(writer);
+        assert_eq!(volumes.len(), 1, "{writer:?}: {volumes:?}");
+        assert_eq!(volumes[0].name, "milvus-data");
+        assert_eq!(
+            volumes[0].persistent_volume_claim.as_ref().unwrap().claim_name,
+            "mc-data"
+        );
+    }
+    // Every other component has the volume too (the operator's pod shape), but not the claim
+    // (upstream issue 444): one emptyDir under the same name and path.
     for c in [
         Component::Proxy,
         Component::QueryNode,
         Component::DataNode,
         Component::MixCoord,
     ] {
+        let volumes = r.wiring.volumes_for(c);
+        assert_eq!(volumes.len(), 1, "{c:?}: {volumes:?}");
+        assert_eq!(volumes[0].name, "milvus-data");
         assert!(
-            r.wiring.volumes_for(c).is_empty(),
-            "{c:?} must not mount the data PVC (upstream issue 444)"
+            volumes[0].empty_dir.is_some(),
+            "{c:?} must not mount the data PVC"
         );
+        assert_eq!(r.wiring.mounts_for(c)[0].mount_path, "/var/lib/milvus");
     }
     assert!(r.findings.iter().any(|f| f.code == "shared-data-volume"));
 }
@@ -626,12 +640,13 @@ async fn etcd_tls_secret_mtls_mounts_the_client_pair_and_the_annotation_wins_ove
         .iter()
         .map(|i| (i.key.as_str(), i.path.as_str(), i.mode))
         .collect();
+    assert_eq!(volume.secret.as_ref().unwrap().default_mode, Some(0o444));
     assert_eq!(
         items,
         [
-            ("ca.pem", "ca.pem", Some(0o444)),
-            ("client.pem", "client.pem", Some(0o444)),
-            ("client.key", "client.key", Some(0o444)),
+            ("ca.pem", "ca.pem", None),
+            ("client.pem", "client.pem", None),
+            ("client.key", "client.key", None),
         ]
     );
     let ssl = |k: &str| r.wiring.config.get_path(&["etcd", "ssl", k]).cloned();
@@ -823,7 +838,7 @@ async fn kafka_secret_is_mounted_for_its_ca_even_before_it_is_seen() {
         volume,
         Some(
             json!({"name": "kafka-ca", "secret": {"secretName": "kafka-sasl", "optional": true,
-            "items": [{"key": "ca.pem", "path": "ca.pem", "mode": 292}]}})
+            "defaultMode": 292, "items": [{"key": "ca.pem", "path": "ca.pem"}]}})
         )
     );
     assert!(

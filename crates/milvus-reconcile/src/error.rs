@@ -19,6 +19,17 @@ pub enum Error {
         #[source]
         source: milvus_spec::Error,
     },
+    /// The spec asks for an object a real API server would refuse (a mount of a volume the
+    /// pod does not have).
+    #[error("rendering {object}: {path}: {message}")]
+    Invalid {
+        /// The object being rendered, `<Kind>/<name>`.
+        object: String,
+        /// The field path of the setting at fault.
+        path: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// The `Milvus` lacks something rendering needs (a name, the effective spec).
     #[error("cannot render {what}: {reason}")]
     Incomplete {

@@ -384,7 +384,10 @@ fn config_delivery_by_milvus_version() {
         assert_eq!(init["name"], "config");
         assert_eq!(init["image"], render::deployment::DEFAULT_TOOL_IMAGE);
         assert_eq!(init["args"], json!(["/init.sh"]));
-        assert_eq!(init["volumeMounts"][0]["mountPath"], "/milvus/tools");
+        // The operator's init container mounts the ConfigMap and the tools (its
+        // `renderInitContainer`).
+        assert_eq!(init["volumeMounts"][0]["mountPath"], "/milvus/configs/operator");
+        assert_eq!(init["volumeMounts"][1]["mountPath"], "/milvus/tools");
         let config = pod["volumes"]
             .as_array()
             .unwrap()

@@ -1,22 +1,28 @@
 //! Streams embedded in the Milvus process: RocksMQ, NatsMQ and embedded Woodpecker.
 //!
 //! Nothing is deployed and nothing is probed; the only object is the data PVC `NAME-data`
-//! (when `persistence.enabled` and no `existingClaim`), mounted at `/var/lib/milvus` as volume
-//! `milvus-data`. Without persistence an `emptyDir` takes its place.
+//! (when `persistence.enabled` and no `existingClaim`). Every component gets one volume
+//! `milvus-data` mounted at `/var/lib/milvus`, as with the Milvus Operator (so its pods are
+//! adopted unchanged); this provider is the only place that renders it.
 //!
-//! # Mounted only where needed
+//! # The claim only where the stream is written
 //!
-//! The Milvus Operator mounts the data volume into every component, so a cluster with
-//! embedded Woodpecker and a ReadWriteOnce PVC cannot schedule its pods on more than one node
-//! (upstream issue 444). Here the mount is scoped to the components that write the stream:
+//! The Milvus Operator mounts the claim into every component, so a cluster with embedded
+//! Woodpecker and a ReadWriteOnce PVC cannot schedule its pods on more than one node
+//! (upstream issue 444). Here only the components that write the stream get the claim; the
+//! others get an `emptyDir` under the same name and path:
 //!
-//! | stream | components |
-//! |---|---|
-//! | RocksMQ, NatsMQ | `standalone` |
-//! | embedded Woodpecker | `standalone`, `streamingnode` |
+//! | stream | the claim | an `emptyDir` |
+//! |---|---|---|
+//! | RocksMQ, NatsMQ | `standalone` | every other component |
+//! | embedded Woodpecker | `standalone`, `streamingnode` | every other component |
 //!
-//! A ReadWriteOnce PVC with more than one streaming node is still reported: the pods would
-//! have to share a node.
+//! Without persistence every component gets the `emptyDir`. A ReadWriteOnce PVC with more
+//! than one streaming node is still reported: the pods would have to share a node.
+//!
+//! Adopting a cluster the operator created with persistence on changes the data volume of the
+//! components other than the writers from the claim to an `emptyDir` (their pods restart): a
+//! deliberate difference, since the operator's shape cannot run on more than one node.
 
 use std::collections::BTreeMap;
 
@@ -99,7 +105,7 @@ impl DependencyProvider for EmbeddedMq {
             .and_then(|c| c.existing_claim.clone())
             .filter(|c| !c.is_empty());
         let enabled = persistence.enabled == Some(true);
-        let volume = if enabled {
+        let writer_volume = if enabled {
             let claim_name = match &claim {
                 Some(existing) => existing.clone(),
                 None => {
@@ -132,15 +138,22 @@ impl DependencyProvider for EmbeddedMq {
                 ..Volume::default()
             }
         };
+        let mount = VolumeMount {
+            name: DATA_VOLUME.to_owned(),
+            mount_path: DATA_MOUNT_PATH.to_owned(),
+            ..VolumeMount::default()
+        };
+        let others = Component::ALL.into_iter().filter(|c| !components.contains(c));
         r.wiring.volume(
-            Scope::only(components),
-            volume,
-            VolumeMount {
+            Scope::only(others),
+            Volume {
                 name: DATA_VOLUME.to_owned(),
-                mount_path: DATA_MOUNT_PATH.to_owned(),
-                ..VolumeMount::default()
+                empty_dir: Some(Default::default()),
+                ..Volume::default()
             },
+            mount.clone(),
         );
+        r.wiring.volume(Scope::only(components), writer_volume, mount);
 
         if enabled && t == MsgStreamType::Woodpecker && ctx.milvus().mode() == MilvusMode::Cluster {
             let replicas = ctx

@@ -170,7 +170,8 @@ fn brokers(ctx: &ProviderContext) -> Vec<String> {
 /// Broker list, SASL env and CA wiring; returns whether TLS is on.
 fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
     r.wiring = super::base_wiring(ctx, MsgStreamType::Kafka);
-    r.wiring.force(&["kafka", "brokerList"], brokers.join(","));
+    // A list, as the operator writes it (Milvus reads a list or a comma-separated string).
+    r.wiring.force(&["kafka", "brokerList"], brokers.to_vec());
     let secret = ctx
         .dependencies()
         .kafka
@@ -182,10 +183,12 @@ fn wire(r: &mut Resolution, ctx: &ProviderContext, brokers: &[String]) -> bool {
             .config_str(&["kafka", "securityProtocol"])
             .is_some_and(|p| p.to_uppercase().contains("SSL"));
     if let Some(secret) = &secret {
-        r.wiring
-            .env_from_secret("KAFKA_SASLUSERNAME", secret, "username", false);
+        // The operator's order (its `GetKafkaSecretRefEnv`), so adopted pods keep their
+        // template.
         r.wiring
             .env_from_secret("KAFKA_SASLPASSWORD", secret, "password", false);
+        r.wiring
+            .env_from_secret("KAFKA_SASLUSERNAME", secret, "username", false);
         // Mounted whether or not the Secret has a CA, optional, as the operator does: its pods
         // are adopted unchanged, and a CA added later needs no new volume.
         r.wiring

@@ -17,7 +17,7 @@ mod kafka;
 pub(crate) mod pulsar;
 mod woodpecker;
 
-pub use builtin::EmbeddedMq;
+pub use builtin::{DATA_MOUNT_PATH, DATA_VOLUME, EmbeddedMq};
 pub use custom::CustomMq;
 pub use kafka::{
     ExternalKafka, InClusterKafka, KAFKA_CA_MOUNT_PATH, KNOWN_VALUES as KAFKA_KNOWN_VALUES, KafkaValues,

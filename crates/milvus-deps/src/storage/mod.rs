@@ -84,11 +84,13 @@ pub(crate) fn base_wiring(ctx: &ProviderContext, endpoint: &str, secret: Option<
     w.force(&["minio", "port"], port);
     let iam = ctx.config_bool(&["minio", "useIAM"]).unwrap_or(false);
     if let (false, Some(secret)) = (iam, secret.filter(|s| !s.is_empty())) {
+        // The operator's order (its `GetStorageSecretRefEnv`): a different order is a new pod
+        // template once applied, and adopted pods would restart.
         for (env, key) in [
-            ("MINIO_ACCESS_KEY_ID", "accesskey"),
-            ("MINIO_SECRET_ACCESS_KEY", "secretkey"),
             ("MINIO_ACCESS_KEY", "accesskey"),
+            ("MINIO_ACCESS_KEY_ID", "accesskey"),
             ("MINIO_SECRET_KEY", "secretkey"),
+            ("MINIO_SECRET_ACCESS_KEY", "secretkey"),
         ] {
             w.env_from_secret(env, secret, key, false);
         }

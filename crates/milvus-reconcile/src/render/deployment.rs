@@ -2,10 +2,16 @@
 //! pod template and defaults (reference 3.3), except for how `user.yaml` reaches Milvus (see
 //! the [module docs](super)).
 //!
-//! Precedence: the component's settings override the global ones field by field (env, pod
-//! labels and pod annotations merge by key; volumes by name; mounts by mount path, where an
-//! entry named `_remove` removes the mount at its path), then the deployment group's overrides
-//! apply (scheduling fields replace, `extraEnv` merges).
+//! Precedence: the component's settings override the global ones field by field (env merges
+//! by name; volumes by name; mounts by mount path, where an entry named `_remove` removes the
+//! mount at its path), except pod labels and pod annotations, which merge by key with the
+//! **global** value winning, as the operator merges them; then the deployment group's
+//! overrides apply (its labels and annotations win, scheduling fields replace, `extraEnv`
+//! merges).
+//!
+//! Where we differ: the operator replaces the global volumes with the component's whole list
+//! (a global mount can then name a volume that is gone, which the API server refuses) and
+//! matches mounts by `subPath`; we merge volumes by name and mounts by mount path.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +20,9 @@ use k8s_openapi::{
         apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment},
         core::v1::{
             ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-            ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler,
-            PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-            ResourceFieldSelector, SecurityContext, TCPSocketAction, Volume, VolumeMount,
+            ExecAction, HTTPGetAction, KeyToPath, Lifecycle, LifecycleHandler, PodSecurityContext, PodSpec,
+            PodTemplateSpec, Probe, ResourceFieldSelector, SecurityContext, TCPSocketAction, Volume,
+            VolumeMount,
         },
     },
     apimachinery::pkg::{
@@ -100,10 +106,13 @@ impl ConfigDelivery {
 }
 /// The config volume's name (the operator's).
 pub const CONFIG_VOLUME: &str = "milvus-config";
-/// The data volume of a built-in message stream.
-pub const DATA_VOLUME: &str = "milvus-data";
-/// Where the data volume is mounted.
-pub const DATA_PATH: &str = "/var/lib/milvus";
+/// The data volume of a built-in message stream (rendered by its provider,
+/// [`milvus_deps::mq::EmbeddedMq`]).
+pub const DATA_VOLUME: &str = milvus_deps::mq::DATA_VOLUME;
+/// The env var Milvus sizes its cache from (the container's memory limit, in GiB).
+pub const CACHE_SIZE_ENV: &str = "CACHE_SIZE";
+/// The name of a user mount that removes the mount at its path (the operator's convention).
+pub const REMOVE_MOUNT: &str = "_remove";
 /// The placeholder image of an idle blue/green slot (the operator's default).
 pub const DUMMY_IMAGE: &str = "dummy";
 /// Thirty days: pods are never killed by a deadline (reference 3.3).
@@ -216,10 +225,13 @@ pub fn merge_component_spec(global: &ComponentSpec, own: &ComponentSpec) -> Comp
     };
     ComponentSpec {
         paused: own.paused.or(global.paused),
-        pod_labels: Some(merge_maps(global.pod_labels.as_ref(), own.pod_labels.as_ref())),
+        // The global value wins on a shared key: the operator merges the component's maps
+        // first and the global ones over them (its `MergeComponentSpec`, pinned by its
+        // `components_test.go`), and adopted pods must keep their labels.
+        pod_labels: Some(merge_maps(own.pod_labels.as_ref(), global.pod_labels.as_ref())),
         pod_annotations: Some(merge_maps(
-            global.pod_annotations.as_ref(),
             own.pod_annotations.as_ref(),
+            global.pod_annotations.as_ref(),
         )),
         image: own.image.clone().or_else(|| global.image.clone()),
         version: own.version.clone().or_else(|| global.version.clone()),
@@ -310,46 +322,6 @@ fn strategy(ctx: &Context<'_>, c: &MilvusComponents, component: Component) -> De
     }
 }
 
-/// The built-in message stream in use, if any, and its persistence.
-fn builtin_mq(ctx: &Context<'_>) -> Option<milvus_spec::v1beta1::Persistence> {
-    super::pvc::builtin_persistence(ctx.milvus).map(|(_, p)| p)
-}
-
-/// The data volume of a built-in message stream for one component.
-///
-/// The operator mounts the one `ReadWriteOnce` claim into every component, so in a cluster
-/// the query nodes cannot schedule next to the streaming node (upstream issue 444). Here the
-/// claim goes only to the component that writes the log (standalone, or the streaming node in
-/// a cluster); the others get an `emptyDir` at the same path.
-fn data_volume(ctx: &Context<'_>, component: Component) -> Option<Volume> {
-    let persistence = builtin_mq(ctx)?;
-    let writer = if ctx.is_cluster() {
-        Component::StreamingNode
-    } else {
-        Component::Standalone
-    };
-    let claim = persistence
-        .persistent_volume_claim
-        .as_ref()
-        .and_then(|p| p.existing_claim.clone())
-        .filter(|c| !c.is_empty())
-        .or_else(|| (persistence.enabled == Some(true)).then(|| names::data_pvc_name(&ctx.name)));
-    let mut v = Volume {
-        name: DATA_VOLUME.to_owned(),
-        ..Volume::default()
-    };
-    match claim {
-        Some(claim_name) if component == writer => {
-            v.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
-                claim_name,
-                read_only: None,
-            });
-        }
-        _ => v.empty_dir = Some(EmptyDirVolumeSource::default()),
-    }
-    Some(v)
-}
-
 /// A free-form list of the spec, decoded; the decoder formats its error path up front, so it
 /// runs only when there is something to decode.
 fn decoded<T>(
@@ -430,19 +402,19 @@ pub(crate) fn render(
     }
     pod_annotations.extend(secret_hashes.clone());
 
-    // Env: global + component, group extraEnv, CACHE_SIZE, dependency references.
+    // Env, in the operator's order (an apply reorders a list to the order it is given, and a
+    // reordered env is a new pod template): global + component, CACHE_SIZE, the group's
+    // extraEnv, then the dependencies' references.
     let mut env = merged.env.clone().unwrap_or_default();
-    if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
-        merge_env(&mut env, extra);
-    }
     set_env(
         &mut env,
         EnvVar {
-            name: "CACHE_SIZE".to_owned(),
+            name: CACHE_SIZE_ENV.to_owned(),
             value: None,
             value_from: Some(EnvVarSource {
+                // No containerName: the operator leaves it out (the container's own).
                 resource_field_ref: Some(ResourceFieldSelector {
-                    container_name: Some(component.workload_name().to_owned()),
+                    container_name: None,
                     resource: "limits.memory".to_owned(),
                     divisor: Some(Quantity("1Gi".to_owned())),
                 }),
@@ -450,6 +422,9 @@ pub(crate) fn render(
             }),
         },
     );
+    if let Some(extra) = w.group.as_ref().and_then(|g| g.extra_env.as_ref()) {
+        merge_env(&mut env, extra);
+    }
     merge_env(
         &mut env,
         ctx.wiring
@@ -513,41 +488,34 @@ pub(crate) fn render(
     } else {
         ConfigDelivery::of(&merged)
     };
-    let (mut volumes, mut mounts) = config_volumes(delivery, cm_name, has_hook);
-    if let Some(v) = data_volume(ctx, component) {
-        volumes.push(v);
-        mounts.push(VolumeMount {
-            name: DATA_VOLUME.to_owned(),
-            mount_path: DATA_PATH.to_owned(),
-            ..VolumeMount::default()
+    let (volumes, mounts) = pod_volumes(
+        ctx,
+        component,
+        config_volumes(delivery, cm_name, has_hook),
+        decoded(merged.volumes.as_ref(), || merged.decoded_volumes(&prefix)).map_err(&err)?,
+        merged.volume_mounts.as_deref().unwrap_or_default(),
+    );
+    if let Some(m) = mounts.iter().find(|m| !volumes.iter().any(|v| v.name == m.name)) {
+        // The API server refuses it ("volumeMounts[i].name: Not found"): say where it came from.
+        let index = |list: Option<&Vec<VolumeMount>>| list.and_then(|l| l.iter().position(|e| e == m));
+        let path = match (
+            index(own.spec.volume_mounts.as_ref()),
+            index(comps.global.volume_mounts.as_ref()),
+        ) {
+            (Some(i), _) => format!("{prefix}.volumeMounts[{i}].name"),
+            (None, Some(i)) => format!("spec.components.volumeMounts[{i}].name"),
+            (None, None) => format!("{prefix}.volumeMounts"),
+        };
+        let have: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+        return Err(Error::Invalid {
+            object: format!("Deployment/{}", w.deployment_name(&ctx.name)),
+            path,
+            message: format!(
+                "no volume named \"{}\" (the pod has {}); define it in spec.components.volumes or {prefix}.volumes",
+                m.name,
+                have.join(", ")
+            ),
         });
-    }
-    volumes.extend(
-        ctx.wiring
-            .volumes
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| s.item.clone()),
-    );
-    mounts.extend(
-        ctx.wiring
-            .volume_mounts
-            .iter()
-            .filter(|s| s.includes(component))
-            .map(|s| s.item.clone()),
-    );
-    for v in decoded(merged.volumes.as_ref(), || merged.decoded_volumes(&prefix)).map_err(&err)? {
-        if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
-            *existing = v;
-        } else {
-            volumes.push(v);
-        }
-    }
-    for m in merged.volume_mounts.iter().flatten() {
-        mounts.retain(|e| e.mount_path != m.mount_path);
-        if m.name != "_remove" {
-            mounts.push(m.clone());
-        }
     }
 
     // Args: `milvus run <component>` (the image's entrypoint, tini, is kept).
@@ -698,6 +666,74 @@ pub(crate) fn render(
     })
 }
 
+/// The pod's volumes and the main container's mounts, in the operator's order (an apply keeps
+/// the order it is given, and a reordered list is a new pod template): the user's, the data
+/// volume of a built-in message stream, the config volumes of the delivery, then the other
+/// volumes of the dependencies (the Kafka CA, TLS material).
+///
+/// The user's settings win: a user volume replaces the built-in one of the same name, and a
+/// user mount the built-in one at its path; a mount named `_remove` removes the one at its
+/// path. So every name and mount path appears once.
+fn pod_volumes(
+    ctx: &Context<'_>,
+    component: Component,
+    (config_volumes, config_mounts): (Vec<Volume>, Vec<VolumeMount>),
+    user_volumes: Vec<Volume>,
+    user_mounts: &[VolumeMount],
+) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut volumes: Vec<Volume> = Vec::new();
+    for v in user_volumes {
+        if let Some(existing) = volumes.iter_mut().find(|e| e.name == v.name) {
+            *existing = v;
+        } else {
+            volumes.push(v);
+        }
+    }
+    let wiring_volumes = || {
+        ctx.wiring
+            .volumes
+            .iter()
+            .filter(|s| s.includes(component))
+            .map(|s| &s.item)
+    };
+    let built_in = wiring_volumes()
+        .filter(|v| v.name == DATA_VOLUME)
+        .chain(config_volumes.iter())
+        .chain(wiring_volumes().filter(|v| v.name != DATA_VOLUME));
+    for v in built_in {
+        if !volumes.iter().any(|e| e.name == v.name) {
+            volumes.push(v.clone());
+        }
+    }
+
+    let mut mounts: Vec<VolumeMount> = Vec::new();
+    let mut claimed: Vec<&str> = Vec::new();
+    for m in user_mounts {
+        mounts.retain(|e| e.mount_path != m.mount_path);
+        claimed.push(&m.mount_path);
+        if m.name != REMOVE_MOUNT {
+            mounts.push(m.clone());
+        }
+    }
+    let wiring_mounts = || {
+        ctx.wiring
+            .volume_mounts
+            .iter()
+            .filter(|s| s.includes(component))
+            .map(|s| &s.item)
+    };
+    let built_in = wiring_mounts()
+        .filter(|m| m.name == DATA_VOLUME)
+        .chain(config_mounts.iter())
+        .chain(wiring_mounts().filter(|m| m.name != DATA_VOLUME));
+    for m in built_in {
+        if !claimed.contains(&m.mount_path.as_str()) && !mounts.iter().any(|e| e.mount_path == m.mount_path) {
+            mounts.push(m.clone());
+        }
+    }
+    (volumes, mounts)
+}
+
 /// The config volume(s) and mounts of a delivery.
 fn config_volumes(
     delivery: ConfigDelivery,
@@ -790,11 +826,20 @@ fn tool_init_container(comps: &MilvusComponents) -> Container {
             run_as_user: Some(1000),
             ..SecurityContext::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: TOOLS_VOLUME.to_owned(),
-            mount_path: TOOLS_PATH.to_owned(),
-            ..VolumeMount::default()
-        }]),
+        // The operator's mounts: the ConfigMap, then the tools its `init.sh` copies.
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: CONFIG_VOLUME.to_owned(),
+                mount_path: OPERATOR_CONFIG_PATH.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: TOOLS_VOLUME.to_owned(),
+                mount_path: TOOLS_PATH.to_owned(),
+                ..VolumeMount::default()
+            },
+        ]),
         ..Container::default()
     }
 }

@@ -10,8 +10,7 @@
 //! | the client Service | `<name>-milvus` | [`service`] |
 //! | the Ingress, when asked for | `<name>-milvus` | [`ingress`] |
 //! | the PodMonitor, unless `disableMetric` | `<name>` | [`pod_monitor`] |
-//! | the data PVC of a built-in message stream | `<name>-data` | [`pvc`] |
-//! | the objects of in-cluster dependencies | from the providers | [`DependencyWiring`] |
+//! //! | the objects of the dependencies (the in-cluster etcd, MinIO, Pulsar; the data PVC `<name>-data` of a built-in message stream) | from the providers | [`DependencyWiring`] |
 //!
 //! Names, labels and selectors are the Milvus Operator's ([`milvus_spec::names`]), so a cluster
 //! it created can be adopted: selectors are immutable.
@@ -171,8 +170,8 @@ impl DesiredObject {
     }
 }
 
-/// Every object a `Milvus` should have, in a stable order: dependency objects, the ConfigMap,
-/// the data PVC, Deployments (in the order of [`workloads::workloads`]), the Service, the
+/// Every object a `Milvus` should have, in a stable order: dependency objects (the data PVC of
+/// a built-in message stream among them), the ConfigMap, Deployments (in the order of [`workloads::workloads`]), the Service, the
 /// Ingress and the PodMonitor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -288,16 +287,6 @@ pub fn render(
         None,
         &cm,
     )?);
-    if let Some(p) = pvc::render(&ctx)? {
-        objects.push(DesiredObject::from_typed(
-            "v1",
-            "PersistentVolumeClaim",
-            p.metadata.name.as_deref().unwrap_or_default(),
-            Target::Milvus,
-            None,
-            &p,
-        )?);
-    }
     // A Secret the providers create (the in-cluster MinIO credentials) and that is not there
     // yet will hold what they rendered, so pods are hashed with that from the start and do not
     // roll once it exists. An observed Secret wins: it is never updated after creation.

@@ -1,22 +1,13 @@
-//! The data PVC `<name>-data` of a built-in message stream (RocksMQ, NatsMQ, embedded
-//! Woodpecker) with persistence enabled and no existing claim (reference 6).
+//! The persistence settings of a built-in message stream (RocksMQ, NatsMQ, embedded
+//! Woodpecker), which decide its data PVC `<name>-data` (reference 6).
 //!
-//! It has no owner reference, as with the operator: it survives the deletion of the `Milvus`
-//! unless `pvcDeletion` is set. Defaults: `ReadWriteOnce`, 5Gi.
+//! The PVC itself, and the `milvus-data` volume of every component, are rendered by the
+//! message stream's provider ([`milvus_deps::mq::EmbeddedMq`]), the one place that knows them:
+//! rendering them here too once gave the standalone two identical volumes, which a real API
+//! server refuses. It has no owner reference, as with the operator: it survives the deletion
+//! of the `Milvus` unless `pvcDeletion` is set.
 
-use std::collections::BTreeMap;
-
-use k8s_openapi::{
-    api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements},
-    apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
-};
-use milvus_spec::{
-    names,
-    v1beta1::{MsgStreamType, Persistence},
-};
-
-use super::Context;
-use crate::{Error, Result};
+use milvus_spec::v1beta1::{MsgStreamType, Persistence};
 
 /// The persistence settings of the built-in message stream in use, if any.
 #[must_use]
@@ -48,56 +39,4 @@ pub fn builtin_persistence(m: &milvus_spec::v1beta1::Milvus) -> Option<(&'static
         }
         _ => None,
     }
-}
-
-pub(crate) fn render(ctx: &Context<'_>) -> Result<Option<PersistentVolumeClaim>> {
-    let Some((mq, persistence)) = builtin_persistence(ctx.milvus) else {
-        return Ok(None);
-    };
-    let template = persistence.persistent_volume_claim.clone().unwrap_or_default();
-    if persistence.enabled != Some(true) || template.existing_claim.as_deref().is_some_and(|c| !c.is_empty())
-    {
-        return Ok(None);
-    }
-    let name = names::data_pvc_name(&ctx.name);
-    let mut spec = template
-        .decoded_spec(&format!(
-            "spec.dependencies.{mq}.persistence.persistentVolumeClaim"
-        ))
-        .map_err(|source| Error::Decode {
-            component: "milvus".to_owned(),
-            object: format!("PersistentVolumeClaim/{name}"),
-            source,
-        })?
-        .unwrap_or_else(PersistentVolumeClaimSpec::default);
-    if spec.access_modes.as_ref().is_none_or(Vec::is_empty) {
-        spec.access_modes = Some(vec!["ReadWriteOnce".to_owned()]);
-    }
-    let has_storage = spec
-        .resources
-        .as_ref()
-        .and_then(|r| r.requests.as_ref())
-        .is_some_and(|r| r.contains_key("storage"));
-    if !has_storage {
-        let resources = spec
-            .resources
-            .get_or_insert_with(VolumeResourceRequirements::default);
-        resources
-            .requests
-            .get_or_insert_with(BTreeMap::new)
-            .insert("storage".to_owned(), Quantity("5Gi".to_owned()));
-    }
-    let mut labels = template.labels.clone().unwrap_or_default();
-    labels.extend(names::app_labels(&ctx.name));
-    Ok(Some(PersistentVolumeClaim {
-        metadata: ObjectMeta {
-            name: Some(name),
-            namespace: Some(ctx.namespace.clone()),
-            labels: Some(labels),
-            annotations: template.annotations.clone().filter(|a| !a.is_empty()),
-            ..ObjectMeta::default()
-        },
-        spec: Some(spec),
-        status: None,
-    }))
 }

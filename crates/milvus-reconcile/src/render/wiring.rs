@@ -165,7 +165,11 @@ impl DependencyWiring {
                 K::MessageStream => Some(DependencyKind::MsgStream),
                 K::Tei => None,
             };
-            let target = ours.map_or(super::Target::Milvus, super::Target::Dependency);
+            // A stream embedded in Milvus is no dependency to wait for: its objects (the data
+            // PVC) are the instance's own.
+            let target = ours
+                .filter(|_| !matches!(r.origin, Origin::Embedded | Origin::Unmanaged))
+                .map_or(super::Target::Milvus, super::Target::Dependency);
             for d in &r.objects {
                 let Some(value) = object_value(d) else {
                     continue;

@@ -15,6 +15,42 @@ use milvus_reconcile::{
 use milvus_spec::{defaults, v1beta1::Milvus};
 use serde_json::Value;
 
+/// The Milvus Operator's corpus (`../shared/reference/upstream`, or `MILVUS_UPSTREAM_DIR`);
+/// `None` (reported as skipped) when absent, except under `CI=true`, where it fails.
+pub fn upstream_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("MILVUS_UPSTREAM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/upstream"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "upstream corpus not found at {} (CI=true)",
+        dir.display()
+    );
+    println!("skipped: upstream corpus not found at {}", dir.display());
+    None
+}
+
+/// Every `.yaml` and `.yml` file under `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 pub fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
