@@ -19,7 +19,7 @@
 //! - PersistentVolumeClaim: the spec is immutable except `resources.requests` and a
 //!   `volumeName` set for the first time (binding);
 //! - ConfigMap and Secret: `data` and `binaryData` are immutable once `immutable: true`;
-//! - the syntax and size rules of [`format`]: names, labels, annotations, owner references
+//! - the syntax and size rules of [`format`](mod@format): names, labels, annotations, owner references
 //!   (one controller), container and volume names, ports, protocols, resource quantities,
 //!   Service ports, and the 1 MiB limit and key syntax of ConfigMaps and Secrets.
 //!

@@ -543,3 +543,74 @@ async fn non_structural_crd_schemas_are_refused() {
     );
     assert!(crds.get_opt("things.example.com").await.unwrap().is_none());
 }
+
+/// The list rules of pod specs (unique volume names, mounts naming a volume) and the syntax
+/// rules (a volume name is a DNS label) report together, as one 422.
+#[tokio::test]
+async fn pod_spec_list_and_syntax_rules_report_together() {
+    let sim = Simulator::new();
+    let mut d = deployment(json!({"volumeMounts": [{"name": "Data", "mountPath": "/data"}]}));
+    d["spec"]["template"]["spec"]["volumes"] =
+        json!([{"name": "Data", "emptyDir": {}}, {"name": "Data", "emptyDir": {}}]);
+    let a = request(&sim, Method::POST, DEPLOYMENTS, "application/json", &d).await;
+    assert_eq!(a.code, 422);
+    let causes: Vec<String> = a.body["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["field"].as_str().unwrap(),
+                c["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            "spec.template.spec.volumes[0].name FieldValueInvalid",
+            "spec.template.spec.volumes[1].name FieldValueInvalid",
+            "spec.template.spec.volumes[1].name FieldValueDuplicate",
+        ]
+    );
+    assert!(
+        message(&a).contains("spec.template.spec.volumes[0].name: Invalid value: \"Data\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+        "{}",
+        message(&a)
+    );
+}
+
+/// Custom resources: members their schema prunes, and unknown members of `metadata`, come
+/// back as `Warning` headers under the default `fieldValidation`.
+#[tokio::test]
+async fn pruned_fields_of_custom_resources_are_warned_about() {
+    let sim = Simulator::new();
+    let crds: Api<CustomResourceDefinition> = Api::all(sim.client());
+    let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {"size": {"type": "string"}}}}});
+    crds.create(
+        &PostParams::default(),
+        &crd("boxes.example.com", "example.com", "Box", "boxes", schema),
+    )
+    .await
+    .unwrap();
+    let body = json!({"apiVersion": "example.com/v1", "kind": "Box", "metadata": {"name": "b", "colour": "red"},
+        "spec": {"size": "s", "sise": "m"}});
+    let a = request(
+        &sim,
+        Method::POST,
+        "/apis/example.com/v1/namespaces/default/boxes",
+        "application/json",
+        &body,
+    )
+    .await;
+    assert_eq!(a.code, 201, "{:?}", a.body);
+    assert_eq!(
+        a.warnings,
+        [
+            "299 - \"unknown field \\\"metadata.colour\\\"\"",
+            "299 - \"unknown field \\\"spec.sise\\\"\""
+        ]
+    );
+    assert!(a.body["spec"].get("sise").is_none());
+}

@@ -506,13 +506,11 @@ fn pod_spec(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
         .iter()
         .enumerate()
     {
+        // A missing or repeated name is the list rules' (`pod_lists`); the syntax is ours.
         let field = format!("{path}.volumes[{i}].name");
-        match v.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) {
-            None => causes.push(required(&field)),
-            Some(name) => {
-                for msg in dns1123_label(name) {
-                    causes.push(invalid(&field, name, &msg));
-                }
+        if let Some(name) = v.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) {
+            for msg in dns1123_label(name) {
+                causes.push(invalid(&field, name, &msg));
             }
         }
     }
