@@ -34,7 +34,25 @@ const RAW: &str = include_str!("../data/builtin-schemas.json");
 struct Table {
     source: String,
     kinds: HashMap<String, String>,
-    definitions: Map<String, Value>,
+    /// Definitions by position; every `$ref` node also carries its target's position as
+    /// `$i`, so that following one (on every step of a merge) is an index, not a name lookup.
+    definitions: Vec<Value>,
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+/// Add `$i` (the target's position) beside every `$ref`.
+fn link(v: &mut Value, index: &HashMap<String, usize>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(i) = m.get("$ref").and_then(Value::as_str).and_then(|r| index.get(r)) {
+                m.insert("$i".into(), Value::from(*i));
+            }
+            m.values_mut().for_each(|c| link(c, index));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| link(c, index)),
+        _ => {}
+    }
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
@@ -50,14 +68,18 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             .collect(),
         _ => HashMap::new(),
     };
-    let definitions = match take(&mut doc, "definitions") {
-        Value::Object(m) => m,
-        _ => Map::new(),
+    let (names, mut definitions): (Vec<String>, Vec<Value>) = match take(&mut doc, "definitions") {
+        Value::Object(m) => m.into_iter().unzip(),
+        _ => (Vec::new(), Vec::new()),
     };
+    let index: HashMap<String, usize> = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+    definitions.iter_mut().for_each(|d| link(d, &index));
     Table {
         source,
         kinds,
         definitions,
+        names,
+        index,
     }
 });
 
@@ -81,17 +103,24 @@ pub fn kind_schema(group: &str, version: &str, kind: &str) -> Option<&'static Va
 
 /// A shared definition by name (`io.k8s.api.core.v1.Container`).
 pub fn definition(name: &str) -> Option<&'static Value> {
-    TABLE.definitions.get(name)
+    TABLE.index.get(name).and_then(|i| TABLE.definitions.get(*i))
 }
 
 /// The names of every definition in the table, sorted.
 pub fn definition_names() -> impl Iterator<Item = &'static str> {
-    TABLE.definitions.keys().map(String::as_str)
+    TABLE.names.iter().map(String::as_str)
 }
 
 /// Follow a `$ref` to its definition; any other node is returned as it is.
 pub fn resolve(node: &Value) -> &Value {
-    match node.get("$ref").and_then(Value::as_str) {
+    let Value::Object(m) = node else { return node };
+    if let Some(i) = m.get("$i").and_then(Value::as_u64) {
+        return usize::try_from(i)
+            .ok()
+            .and_then(|i| TABLE.definitions.get(i))
+            .unwrap_or(node);
+    }
+    match m.get("$ref").and_then(Value::as_str) {
         Some(name) => definition(name).unwrap_or(node),
         None => node,
     }
@@ -131,18 +160,15 @@ enum Shape<'a> {
 }
 
 fn shape(node: &Value) -> Shape<'_> {
-    if flag(node, "x-kubernetes-int-or-string") {
-        return Shape::IntOrString;
-    }
-    let format = str_of(node, "format");
+    // `type` first: most nodes have one, and int-or-string nodes never do.
     match str_of(node, "type") {
-        Some("string") => match format {
+        Some("string") => match str_of(node, "format") {
             Some("quantity") => Shape::Quantity,
             Some("date-time") => Shape::Time,
             Some("byte") => Shape::Bytes,
             _ => Shape::String,
         },
-        Some("integer") => Shape::Integer(format),
+        Some("integer") => Shape::Integer(str_of(node, "format")),
         Some("number") => Shape::Number,
         Some("boolean") => Shape::Boolean,
         Some("array") => Shape::Array(node.get("items")),
@@ -150,6 +176,7 @@ fn shape(node: &Value) -> Shape<'_> {
             props: node.get("properties").and_then(Value::as_object),
             additional: node.get("additionalProperties").filter(|a| a.is_object()),
         },
+        _ if flag(node, "x-kubernetes-int-or-string") => Shape::IntOrString,
         _ if node.get("properties").is_some() => Shape::Object {
             props: node.get("properties").and_then(Value::as_object),
             additional: None,
@@ -430,7 +457,6 @@ impl Decoder {
             Some(name) if def.get("properties").is_some() => name.rsplit('.').next().unwrap_or(strukt),
             _ => strukt,
         };
-        let strukt_owned = strukt_here.to_string();
         match shape(def) {
             Shape::Any => Ok(()),
             Shape::IntOrString => match v {
@@ -506,32 +532,31 @@ impl Decoder {
                 if props.is_none() && additional.is_none() {
                     return Ok(());
                 }
-                if let Some(props) = props
+                let prune = props.is_some()
                     && additional.is_none()
-                    && !flag(def, "x-kubernetes-preserve-unknown-fields")
-                {
-                    let unknown: Vec<String> =
-                        m.keys().filter(|k| !props.contains_key(*k)).cloned().collect();
-                    for k in unknown {
-                        m.remove(&k);
-                        self.steps.push(Step::Field(k));
-                        self.unknown.push(dotted(&self.steps));
-                        self.steps.pop();
-                    }
-                }
+                    && !flag(def, "x-kubernetes-preserve-unknown-fields");
+                let mut unknown = Vec::new();
                 for (k, child) in m.iter_mut() {
-                    let Some(child_node) = props.and_then(|p| p.get(k)).or(additional) else {
-                        continue;
-                    };
-                    let step = if props.is_some_and(|p| p.contains_key(k)) {
-                        Step::Field(k.clone())
-                    } else {
-                        Step::Key(k.clone())
+                    let (child_node, step) = match (props.and_then(|p| p.get(k)), additional) {
+                        (Some(n), _) => (n, Step::Field(k.clone())),
+                        (None, Some(a)) => (a, Step::Key(k.clone())),
+                        (None, None) => {
+                            if prune {
+                                unknown.push(k.clone());
+                            }
+                            continue;
+                        }
                     };
                     self.steps.push(step);
-                    let r = self.decode(child, child_node, &strukt_owned);
+                    let r = self.decode(child, child_node, strukt_here);
                     self.steps.pop();
                     r?;
+                }
+                for k in unknown {
+                    m.remove(&k);
+                    self.steps.push(Step::Field(k));
+                    self.unknown.push(dotted(&self.steps));
+                    self.steps.pop();
                 }
                 Ok(())
             }
