@@ -67,10 +67,12 @@
 //!   twice keeps the last one without a warning. Values in messages are echoed as sent, not
 //!   in canonical form (`1000m`, where kube-apiserver prints `1`);
 //! - garbage collection and namespace and CRD cleanup run synchronously after the write that
-//!   triggers them, not a moment later;
+//!   triggers them, not a moment later; the `OwnerRefInvalidNamespace` event is recorded once
+//!   per reference, where kube-controller-manager repeats it on each attempt;
 //! - a list with `resourceVersion` but without `resourceVersionMatch=Exact` is served the
 //!   latest state (allowed: "not older than"); JSON only (no protobuf, no CBOR); `/openapi/v2`
-//!   answers 404 (kubectl falls back to `/openapi/v3`, which is served);
+//!   answers 404 (kubectl falls back to `/openapi/v3`, which is served, with built-in kinds
+//!   as free-form objects: their schemas are in [`schema`], not yet in the documents);
 //! - server-side apply's typed-patch errors cover undeclared fields, values of the wrong
 //!   type, list-map elements without their key and duplicate keys, with structured-merge-diff's
 //!   wording for the first and the last two; the wording for a wrong type is close, not
