@@ -1,6 +1,7 @@
 //! Requests per second through the in-process service, with a `kube::Client` on top: get of
-//! one object, list of 1,000 objects, and server-side apply (each apply changes a value, so
-//! every request is a real write).
+//! one object, list of 1,000 objects, server-side apply of a ConfigMap and of a Deployment
+//! (each apply changes a value, so every request is a real write; the Deployment is the
+//! object whose decoding and validation cost the most).
 //!
 //! Run with `cargo bench -p kube-sim --bench requests`.
 
@@ -66,6 +67,41 @@ fn requests(c: &mut Criterion) {
             });
             rt.block_on(cms.patch(
                 "applied",
+                &PatchParams::apply("bench").force(),
+                &Patch::Apply(&body),
+            ))
+            .unwrap()
+        })
+    });
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        rt.block_on(async { Api::default_namespaced(sim.client()) });
+    let counter = AtomicU64::new(0);
+    group.bench_function("server_side_apply_deployment", |b| {
+        b.iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let body = json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": {"revision": n.to_string()}},
+                "spec": {
+                    "replicas": 3,
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "web"}},
+                        "spec": {
+                            "containers": [{
+                                "name": "app", "image": format!("nginx:1.{n}"),
+                                "ports": [{"name": "http", "containerPort": 80}],
+                                "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+                                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                                "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+                            }],
+                            "volumes": [{"name": "data", "emptyDir": {}}]
+                        }
+                    }
+                }
+            });
+            rt.block_on(deployments.patch(
+                "web",
                 &PatchParams::apply("bench").force(),
                 &Patch::Apply(&body),
             ))

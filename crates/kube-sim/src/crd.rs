@@ -14,6 +14,14 @@
 //!    and item counts. Every violation is collected and the write fails with 422 Invalid, each
 //!    cause naming its field path (`spec.components.proxy.replicas`).
 //!
+//! Members dropped by pruning (and unknown members of `metadata`) are reported by
+//! `fieldValidation`: a `Warning` header each (the default), nothing (`Ignore`), or a 400
+//! `strict decoding error` (`Strict`).
+//!
+//! A CRD is refused (422) unless each version's schema is *structural*, with apiextensions'
+//! messages: see the rules on [`types_from_crd`]. Generated schemas trip over these often (a
+//! Rust enum rendered as a typed `oneOf`, an `Option` rendered without a type).
+//!
 //! `pattern` and `format` are not checked, and CEL rules (`x-kubernetes-validations`) are not
 //! evaluated. Deleting a CRD stops serving it and deletes its objects.
 
@@ -59,6 +67,14 @@ fn crd_invalid(name: &str, causes: Vec<Cause>) -> ApiError {
 }
 
 /// Check a CRD and derive the resource types it serves.
+///
+/// Besides names, scope and versions, every version's `openAPIV3Schema` must be structural:
+/// a `type` at the root (`object`), on every property and on array items (unless
+/// `x-kubernetes-int-or-string` or `x-kubernetes-preserve-unknown-fields`); `items` on every
+/// array; not both `properties` and `additionalProperties`; inside `anyOf`, `allOf`, `oneOf`
+/// and `not` no `type`, `default`, `description`, `nullable` or `additionalProperties`, and no
+/// property or items the structure itself does not specify; no `$ref`, `patternProperties` or
+/// `uniqueItems: true`; `x-kubernetes-list-type: map` with keys naming item properties.
 pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
     let name = s(crd, "/metadata/name");
     let group = s(crd, "/spec/group");
@@ -119,6 +135,16 @@ pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
             "spec.versions",
             "Invalid value: must have exactly one version marked as storage version",
         ));
+    }
+    for (i, v) in versions.iter().enumerate() {
+        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
+            structural(
+                schema,
+                Level::Root,
+                &format!("spec.versions[{i}].schema.openAPIV3Schema"),
+                &mut causes,
+            );
+        }
     }
     if !causes.is_empty() {
         return Err(crd_invalid(name, causes));
@@ -182,6 +208,293 @@ pub fn types_from_crd(crd: &Value) -> ApiResult<Vec<ResourceType>> {
         });
     }
     Ok(out)
+}
+
+/// Where a schema node sits, for the structural rules on `type`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Root,
+    Field,
+    Item,
+}
+
+fn cause(reason: &str, field: String, msg: String) -> Cause {
+    Cause::new(reason, field, msg)
+}
+
+/// The structural-schema rules kube-apiserver applies to a CRD version's `openAPIV3Schema`
+/// (apiextensions' `ValidateStructural` and its schema checks), with its messages: a `type`
+/// at the root (`object`), on every property and on array items (unless
+/// `x-kubernetes-int-or-string` or `x-kubernetes-preserve-unknown-fields`); `items` on every
+/// array; not both `properties` and `additionalProperties`; inside `anyOf`, `allOf`, `oneOf`
+/// and `not` no `type`, `default`, `description`, `nullable`, `additionalProperties` and no
+/// property or items the structure itself does not specify; no `$ref`, `patternProperties`
+/// or `uniqueItems: true`; `x-kubernetes-list-type: map` with its keys.
+fn structural(s: &Value, lvl: Level, path: &str, causes: &mut Vec<Cause>) {
+    let ty = s.get("type").and_then(Value::as_str).unwrap_or_default();
+    let flag = |k: &str| s.get(k).and_then(Value::as_bool) == Some(true);
+    let int_or_string = flag("x-kubernetes-int-or-string");
+    if ty.is_empty()
+        && !int_or_string
+        && !flag("x-kubernetes-preserve-unknown-fields")
+        && !flag("x-kubernetes-embedded-resource")
+    {
+        let msg = match lvl {
+            Level::Root => "must not be empty at the root",
+            Level::Field => "must not be empty for specified object fields",
+            Level::Item => "must not be empty for specified array items",
+        };
+        causes.push(cause(
+            "FieldValueRequired",
+            format!("{path}.type"),
+            format!("Required value: {msg}"),
+        ));
+    }
+    if lvl == Level::Root && !ty.is_empty() && ty != "object" {
+        causes.push(cause(
+            "FieldValueInvalid",
+            format!("{path}.type"),
+            format!("Invalid value: \"{ty}\": must be object at the root"),
+        ));
+    }
+    if int_or_string && !ty.is_empty() {
+        causes.push(cause(
+            "FieldValueInvalid",
+            format!("{path}.type"),
+            format!("Invalid value: \"{ty}\": must be empty if x-kubernetes-int-or-string is true"),
+        ));
+    }
+    if ty == "array" && s.get("items").is_none() {
+        causes.push(cause(
+            "FieldValueRequired",
+            format!("{path}.items"),
+            "Required value: must be specified".into(),
+        ));
+    }
+    let props = s.get("properties").and_then(Value::as_object);
+    let additional = s.get("additionalProperties");
+    if props.is_some_and(|p| !p.is_empty())
+        && additional.is_some_and(|a| a.is_object() || a == &Value::Bool(false))
+    {
+        causes.push(cause(
+            "FieldValueForbidden",
+            format!("{path}.additionalProperties"),
+            "Forbidden: additionalProperties and properties are mutual exclusive".into(),
+        ));
+    }
+    unsupported(s, path, causes);
+    list_markers(s, path, causes);
+    if let Some(props) = props {
+        for (k, p) in props {
+            structural(p, Level::Field, &format!("{path}.properties[{k}]"), causes);
+        }
+    }
+    if let Some(a) = additional.filter(|a| a.is_object()) {
+        structural(a, Level::Field, &format!("{path}.additionalProperties"), causes);
+    }
+    if let Some(items) = s.get("items").filter(|i| i.is_object()) {
+        structural(items, Level::Item, &format!("{path}.items"), causes);
+    }
+    for junctor in ["allOf", "anyOf", "oneOf"] {
+        for (i, v) in s
+            .get(junctor)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let skip_type = int_or_string && junctor == "anyOf" && is_int_or_string_alternative(v);
+            value_validation(v, s, path, &format!("{path}.{junctor}[{i}]"), skip_type, causes);
+        }
+    }
+    if let Some(v) = s.get("not") {
+        value_validation(v, s, path, &format!("{path}.not"), false, causes);
+    }
+}
+
+/// `{type: integer}` or `{type: string}`: the `anyOf` that may accompany
+/// `x-kubernetes-int-or-string`.
+fn is_int_or_string_alternative(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.len() == 1 && matches!(m.get("type").and_then(Value::as_str), Some("integer" | "string"))
+    })
+}
+
+fn unsupported(s: &Value, path: &str, causes: &mut Vec<Cause>) {
+    for (k, msg) in [
+        ("$ref", "$ref is not supported"),
+        ("patternProperties", "patternProperties is not supported"),
+        ("additionalItems", "additionalItems is not supported"),
+        ("definitions", "definitions is not supported"),
+        ("dependencies", "dependencies is not supported"),
+        ("id", "id is not supported"),
+    ] {
+        if s.get(k).is_some() {
+            causes.push(cause(
+                "FieldValueForbidden",
+                format!("{path}.{k}"),
+                format!("Forbidden: {msg}"),
+            ));
+        }
+    }
+    if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+        causes.push(cause(
+            "FieldValueForbidden",
+            format!("{path}.uniqueItems"),
+            "Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic"
+                .into(),
+        ));
+    }
+}
+
+fn list_markers(s: &Value, path: &str, causes: &mut Vec<Cause>) {
+    let Some(lt) = s.get("x-kubernetes-list-type").and_then(Value::as_str) else {
+        return;
+    };
+    if !matches!(lt, "atomic" | "set" | "map") {
+        causes.push(cause(
+            "FieldValueNotSupported",
+            format!("{path}.x-kubernetes-list-type"),
+            format!("Unsupported value: \"{lt}\": supported values: \"atomic\", \"map\", \"set\""),
+        ));
+    }
+    let keys = s.get("x-kubernetes-list-map-keys").and_then(Value::as_array);
+    if lt == "map" && keys.is_none_or(Vec::is_empty) {
+        causes.push(cause(
+            "FieldValueRequired",
+            format!("{path}.x-kubernetes-list-map-keys"),
+            "Required value: must not be empty if x-kubernetes-list-type is map".into(),
+        ));
+    }
+    if lt == "map"
+        && let Some(keys) = keys
+    {
+        let item_props = s.pointer("/items/properties").and_then(Value::as_object);
+        for (i, k) in keys.iter().enumerate() {
+            let name = k.as_str().unwrap_or_default();
+            if !item_props.is_some_and(|p| p.contains_key(name)) {
+                causes.push(cause(
+                    "FieldValueInvalid",
+                    format!("{path}.x-kubernetes-list-map-keys[{i}]"),
+                    format!("Invalid value: \"{name}\": entries must all be names of item properties"),
+                ));
+            }
+        }
+    }
+}
+
+/// A schema under `anyOf`/`allOf`/`oneOf`/`not`: only value validations, on fields the
+/// enclosing structure (`structure`, at `spath`) specifies.
+fn value_validation(
+    v: &Value,
+    structure: &Value,
+    spath: &str,
+    path: &str,
+    skip_type: bool,
+    causes: &mut Vec<Cause>,
+) {
+    let forbid = |k: &str, msg: &str, causes: &mut Vec<Cause>| {
+        causes.push(cause(
+            "FieldValueForbidden",
+            format!("{path}.{k}"),
+            format!("Forbidden: {msg}"),
+        ));
+    };
+    if !skip_type
+        && v.get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+    {
+        forbid("type", "must be empty to be structural", causes);
+    }
+    if v.get("additionalProperties").is_some() {
+        forbid(
+            "additionalProperties",
+            "must be undefined to be structural",
+            causes,
+        );
+    }
+    if v.get("default").is_some() {
+        forbid("default", "must be undefined to be structural", causes);
+    }
+    for k in ["description", "title"] {
+        if v.get(k).and_then(Value::as_str).is_some_and(|d| !d.is_empty()) {
+            forbid(k, "must be empty to be structural", causes);
+        }
+    }
+    if v.get("nullable").and_then(Value::as_bool) == Some(true) {
+        forbid("nullable", "must be false to be structural", causes);
+    }
+    for k in [
+        "x-kubernetes-preserve-unknown-fields",
+        "x-kubernetes-embedded-resource",
+        "x-kubernetes-int-or-string",
+    ] {
+        if v.get(k).and_then(Value::as_bool) == Some(true) {
+            forbid(k, "must be false to be structural", causes);
+        }
+    }
+    unsupported(v, path, causes);
+    if let Some(props) = v.get("properties").and_then(Value::as_object) {
+        let specified = structure.get("properties").and_then(Value::as_object);
+        for (k, p) in props {
+            match specified.and_then(|sp| sp.get(k)) {
+                Some(sp) => value_validation(
+                    p,
+                    sp,
+                    &format!("{spath}.properties[{k}]"),
+                    &format!("{path}.properties[{k}]"),
+                    false,
+                    causes,
+                ),
+                None => causes.push(cause(
+                    "FieldValueRequired",
+                    format!("{spath}.properties[{k}]"),
+                    format!("Required value: because it is defined in {path}.properties[{k}]"),
+                )),
+            }
+        }
+    }
+    if let Some(items) = v.get("items") {
+        match structure.get("items") {
+            Some(si) => value_validation(
+                items,
+                si,
+                &format!("{spath}.items"),
+                &format!("{path}.items"),
+                false,
+                causes,
+            ),
+            None => causes.push(cause(
+                "FieldValueRequired",
+                format!("{spath}.items"),
+                format!("Required value: because it is defined in {path}.items"),
+            )),
+        }
+    }
+    for junctor in ["allOf", "anyOf", "oneOf"] {
+        for (i, n) in v
+            .get(junctor)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            value_validation(
+                n,
+                structure,
+                spath,
+                &format!("{path}.{junctor}[{i}]"),
+                false,
+                causes,
+            );
+        }
+    }
+    if let Some(n) = v.get("not") {
+        value_validation(n, structure, spath, &format!("{path}.not"), false, causes);
+    }
 }
 
 /// The status the apiextensions controller writes: names accepted and established.
@@ -453,27 +766,19 @@ fn join(path: &str, field: &str) -> String {
     }
 }
 
-/// Prune, default and validate a custom resource against its version's schema. With
-/// `strict` (`fieldValidation=Strict`, as kubectl sends), an unknown field is a 400
-/// BadRequest instead of being dropped silently.
-pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str, strict: bool) -> ApiResult<()> {
-    let Some(schema) = &info.schema else { return Ok(()) };
-    let pruned = prune_and_default(obj, schema, true);
-    if strict && !pruned.is_empty() {
-        let fields: Vec<String> = pruned.iter().map(|p| format!("unknown field \"{p}\"")).collect();
-        let version = obj
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        return Err(ApiError::bad_request(format!(
-            "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
-            fields.join(", ")
-        )));
+/// Prune and default a custom resource against its version's schema; returns the paths of
+/// the members dropped, for `fieldValidation`.
+pub fn prune(obj: &mut Value, info: &CrdVersionInfo) -> Vec<String> {
+    match &info.schema {
+        Some(schema) => prune_and_default(obj, schema, true),
+        None => Vec::new(),
     }
+}
+
+/// Validate a pruned and defaulted custom resource against its version's schema: 422
+/// Invalid with every violation.
+pub fn admit(obj: &mut Value, info: &CrdVersionInfo, group: &str, kind: &str) -> ApiResult<()> {
+    let Some(schema) = &info.schema else { return Ok(()) };
     let mut causes = Vec::new();
     validate(obj, schema, "", &mut causes);
     if causes.is_empty() {

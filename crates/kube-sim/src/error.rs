@@ -149,14 +149,16 @@ impl ApiError {
                 }
             })
             .collect();
+        // An aggregate of several errors reads `[a, b]`, of one just `a`, as in Go.
+        let joined = if list.len() == 1 {
+            list.join("")
+        } else {
+            format!("[{}]", list.join(", "))
+        };
         let mut e = Self::new(
             422,
             "Invalid",
-            format!(
-                "{} \"{name}\" is invalid: {}",
-                qualified(group, kind),
-                list.join(", ")
-            ),
+            format!("{} \"{name}\" is invalid: {joined}", qualified(group, kind)),
         );
         e.details = Some(Box::new((group.into(), kind.into(), name.into())));
         e.causes = causes;

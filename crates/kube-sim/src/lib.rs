@@ -32,8 +32,11 @@
 //! - [`watch`]: watch streams, bookmarks, resume and 410 Gone;
 //! - [`patch`]: JSON merge, JSON patch, strategic merge and server-side apply with
 //!   managed fields;
+//! - [`schema`]: the built-in kinds' schemas (a table generated from the Kubernetes OpenAPI
+//!   definitions), and decoding a body against them: types, formats, unknown fields and
+//!   `fieldValidation` (Ignore, Warn with `Warning` headers, Strict);
 //! - [`defaults`], [`validation`] and [`crd`]: built-in defaulting and validation, CRD schema
-//!   defaulting, pruning and validation;
+//!   defaulting, pruning and validation, structural-schema checks of CRDs;
 //! - [`selectors`]: label and field selectors;
 //! - [`registry`]: the built-in kinds and those added by CRDs;
 //! - [`server`], [`service`], [`http`]: the request handler and the two ways in (an
@@ -53,17 +56,27 @@
 //!   enforced; no conversion webhooks (versions of a custom resource differ only in
 //!   `apiVersion`);
 //! - CRD validation covers types, enums, required fields, bounds and lengths, not `pattern`,
-//!   `format` or CEL rules (`x-kubernetes-validations`); `fieldValidation=Warn` sends no
-//!   warning headers;
+//!   `format` or CEL rules (`x-kubernetes-validations`); the structural-schema checks of a
+//!   CRD cover what [`crd`] lists, not every rule of apiextensions (such as the limits on
+//!   `metadata` at the root, or CEL cost estimates);
+//! - built-in kinds are decoded against their full schema, but validated only by the rules
+//!   [`validation`] lists (names, labels, annotations, owner references, ports, container and
+//!   volume names, resource quantities, Service ports, ConfigMap and Secret keys and sizes,
+//!   immutable fields, selectors): not every rule of kube-apiserver (probes, security
+//!   contexts, affinity, environment variable names, ...). A JSON body with a member given
+//!   twice keeps the last one without a warning. Values in messages are echoed as sent, not
+//!   in canonical form (`1000m`, where kube-apiserver prints `1`);
 //! - garbage collection and namespace and CRD cleanup run synchronously after the write that
-//!   triggers them, not a moment later;
+//!   triggers them, not a moment later; the `OwnerRefInvalidNamespace` event is recorded once
+//!   per reference, where kube-controller-manager repeats it on each attempt;
 //! - a list with `resourceVersion` but without `resourceVersionMatch=Exact` is served the
 //!   latest state (allowed: "not older than"); JSON only (no protobuf, no CBOR); `/openapi/v2`
-//!   answers 404 (kubectl falls back to `/openapi/v3`, which is served);
-//! - server-side apply keys built-in list-maps on one field (ports by `containerPort` or `port`,
-//!   not also `protocol`); CRD schemas' `x-kubernetes-list-map-keys` are honoured in full, and
-//!   unmarked lists of custom resources are atomic except for the usual names (`containers`,
-//!   `env`, `ports`, `volumes`, `volumeMounts`, `conditions`, ...);
+//!   answers 404 (kubectl falls back to `/openapi/v3`, which is served, with built-in kinds
+//!   as free-form objects: their schemas are in [`schema`], not yet in the documents);
+//! - server-side apply's typed-patch errors cover undeclared fields, values of the wrong
+//!   type, list-map elements without their key and duplicate keys, with structured-merge-diff's
+//!   wording for the first and the last two; the wording for a wrong type is close, not
+//!   exact for every type;
 //! - PodDisruptionBudgets block evictions only through a `status.disruptionsAllowed` someone
 //!   wrote (no disruption controller runs here).
 
@@ -78,6 +91,7 @@ pub mod known_crds;
 pub mod metrics;
 pub mod patch;
 pub mod registry;
+pub mod schema;
 pub mod selectors;
 pub mod server;
 pub mod service;

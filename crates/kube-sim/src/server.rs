@@ -33,7 +33,7 @@ use crate::metrics::{Metrics, RequestRecord, Verb};
 use crate::patch::PatchType;
 use crate::registry::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::store::{DeleteOptions, ListQuery, Propagation, Store, Sub, WriteOptions};
+use crate::store::{DeleteOptions, FieldValidation, ListQuery, Propagation, Store, Sub, WriteOptions};
 use crate::table;
 use crate::watch::{self, WatchRequest};
 
@@ -316,6 +316,29 @@ fn manager(p: &Parsed) -> String {
     }
 }
 
+/// 422 for an unsupported value of a write's option, as kube-apiserver validates
+/// `CreateOptions`, `UpdateOptions` and `PatchOptions`.
+fn options_invalid(verb: Verb, field: &str, value: Option<&str>) -> ApiError {
+    let kind = match verb {
+        Verb::Create => "CreateOptions",
+        Verb::Update => "UpdateOptions",
+        _ => "PatchOptions",
+    };
+    ApiError::invalid(
+        "meta.k8s.io",
+        kind,
+        "",
+        vec![crate::error::Cause::new(
+            "FieldValueNotSupported",
+            field,
+            format!(
+                "Unsupported value: \"{}\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"",
+                value.unwrap_or_default()
+            ),
+        )],
+    )
+}
+
 fn sub_of(rt: &ResourceType, name: &str, sub: Option<&str>) -> ApiResult<Sub> {
     match sub {
         None => Ok(Sub::Main),
@@ -488,10 +511,26 @@ impl ApiServer {
             self.record(rec);
             return resp;
         }
-        let resp = match self.resource(&p, verb, &rt, ns.as_deref(), name.as_deref(), sub.as_deref()) {
+        let mut warnings = Vec::new();
+        let mut resp = match self.resource(
+            &p,
+            verb,
+            &rt,
+            ns.as_deref(),
+            name.as_deref(),
+            sub.as_deref(),
+            &mut warnings,
+        ) {
             Ok(r) => r,
             Err(e) => error_response(&e),
         };
+        for w in warnings {
+            // RFC 7234 warning: code 299, no agent, the text quoted.
+            let text = format!("299 - \"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""));
+            if let Ok(v) = http::HeaderValue::from_str(&text) {
+                resp.headers_mut().append(header::WARNING, v);
+            }
+        }
         rec.code = resp.status().as_u16();
         self.record(rec);
         resp
@@ -543,6 +582,7 @@ impl ApiServer {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn resource(
         &self,
         p: &Parsed,
@@ -551,6 +591,7 @@ impl ApiServer {
         ns: Option<&str>,
         name: Option<&str>,
         sub: Option<&str>,
+        warnings: &mut Vec<String>,
     ) -> ApiResult<Response<SimBody>> {
         if rt.namespaced && ns.is_none() && !matches!(verb, Verb::List | Verb::Watch | Verb::DeleteCollection)
         {
@@ -564,11 +605,17 @@ impl ApiServer {
         let name_s = name.unwrap_or_default();
         let render = render_of(p);
         let dry_run = p.q("dryRun") == Some("All");
+        let is_write = matches!(verb, Verb::Create | Verb::Update | Verb::Patch);
+        let field_validation = match FieldValidation::parse(p.q("fieldValidation")) {
+            Some(fv) => fv,
+            None if is_write => return Err(options_invalid(verb, "fieldValidation", p.q("fieldValidation"))),
+            None => FieldValidation::Warn,
+        };
         let opts = WriteOptions {
             dry_run,
             manager: manager(p),
             force: p.flag("force"),
-            strict: p.q("fieldValidation") == Some("Strict"),
+            field_validation,
         };
         let list_query = || -> ApiResult<ListQuery> {
             Ok(ListQuery {
@@ -675,28 +722,51 @@ impl ApiServer {
             }
             Verb::Create => {
                 let body = parse_body(p)?;
-                let obj = lock(&self.shared.store).create(rt, ns_s, body, &opts)?;
-                return Ok(json_response(201, &obj, "application/json"));
+                let mut store = lock(&self.shared.store);
+                store.take_warnings();
+                let obj = store.create(rt, ns_s, body, &opts);
+                warnings.extend(store.take_warnings());
+                return Ok(json_response(201, &obj?, "application/json"));
             }
             Verb::Update => {
                 let body = parse_body(p)?;
                 let s = sub_of(rt, name_s, sub)?;
-                lock(&self.shared.store).update(rt, ns_s, name_s, body, s, &opts)?
+                let mut store = lock(&self.shared.store);
+                store.take_warnings();
+                let obj = store.update(rt, ns_s, name_s, body, s, &opts);
+                warnings.extend(store.take_warnings());
+                obj?
             }
             Verb::Patch => {
                 let body = parse_body(p)?;
                 let ptype = PatchType::from_content_type(&p.content_type).ok_or_else(|| {
                     ApiError::unsupported_media_type(format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {:?})", p.content_type))
                 })?;
-                if opts.force && ptype != PatchType::Apply {
-                    return Err(ApiError::bad_request("force may not be set for non-apply patch"));
+                // kube-apiserver validates PatchOptions before it looks the object up.
+                if ptype == PatchType::Apply && p.q("fieldManager").is_none_or(str::is_empty) {
+                    return Err(crate::store::field_manager_required());
+                }
+                if p.q("force").is_some() && ptype != PatchType::Apply {
+                    return Err(ApiError::invalid(
+                        "meta.k8s.io",
+                        "PatchOptions",
+                        "",
+                        vec![crate::error::Cause::new(
+                            "FieldValueForbidden",
+                            "force",
+                            "Forbidden: may not be specified for non-apply patch",
+                        )],
+                    ));
                 }
                 let s = sub_of(rt, name_s, sub)?;
                 let mut store = lock(&self.shared.store);
                 let existed = store
                     .get_raw(&rt.storage_key(), if rt.namespaced { ns_s } else { "" }, name_s)
                     .is_some();
-                let obj = store.patch(rt, ns_s, name_s, s, ptype, &body, &opts)?;
+                store.take_warnings();
+                let obj = store.patch(rt, ns_s, name_s, s, ptype, &body, &opts);
+                warnings.extend(store.take_warnings());
+                let obj = obj?;
                 if !existed {
                     return Ok(json_response(201, &obj, "application/json"));
                 }

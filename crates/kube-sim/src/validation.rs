@@ -18,7 +18,15 @@
 //! - Job: `spec.template` and `spec.selector` are immutable;
 //! - PersistentVolumeClaim: the spec is immutable except `resources.requests` and a
 //!   `volumeName` set for the first time (binding);
-//! - ConfigMap and Secret: `data` and `binaryData` are immutable once `immutable: true`.
+//! - ConfigMap and Secret: `data` and `binaryData` are immutable once `immutable: true`;
+//! - the syntax and size rules of [`format`](mod@format): names, labels, annotations, owner references
+//!   (one controller), container and volume names, ports, protocols, resource quantities,
+//!   Service ports, and the 1 MiB limit and key syntax of ConfigMaps and Secrets.
+//!
+//! Types and unknown fields are not checked here: the server decodes a body against the
+//! kind's schema before validation ([`crate::schema`]).
+
+pub mod format;
 
 use serde_json::{Value, json};
 
@@ -230,6 +238,7 @@ fn pod_spec_fixed(spec: Option<&Value>, old_node: &str) -> Value {
 /// Validate a built-in object; `old` is the stored object on update.
 pub fn builtin(group: &str, kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Cause> {
     let mut causes = Vec::new();
+    format::check(group, kind, obj, &mut causes);
     match (group, kind) {
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
             workload_selector(obj, old, kind, &mut causes);

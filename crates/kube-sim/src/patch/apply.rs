@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::keys::{ListKind, element_key, items_schema, list_kind, property_schema, same_key};
+use super::keys::{ListKind, element_key, is_atomic_map, items_schema, list_kind, property_schema, same_key};
 use crate::error::{ApiError, ApiResult, Cause};
 
 /// One step of a field path.
@@ -209,19 +209,19 @@ pub fn set_entries(obj: &mut Value, entries: &[ManagedEntry]) {
     }
 }
 
-fn collect(v: &Value, path: &mut FieldPath, field: &str, schema: Option<&Value>, out: &mut FieldSet) {
+fn collect(v: &Value, path: &mut FieldPath, schema: Option<&Value>, out: &mut FieldSet) {
     match v {
-        Value::Object(m) if !m.is_empty() => {
+        Value::Object(m) if !m.is_empty() && !is_atomic_map(schema) => {
             for (k, child) in m {
                 if child.is_null() {
                     continue;
                 }
                 path.push(Elem::Field(k.clone()));
-                collect(child, path, k, property_schema(schema, k), out);
+                collect(child, path, property_schema(schema, k), out);
                 path.pop();
             }
         }
-        Value::Array(items) if !items.is_empty() => match list_kind(field, items.iter(), schema) {
+        Value::Array(items) if !items.is_empty() => match list_kind(schema) {
             ListKind::Atomic => {
                 out.insert(path.clone());
             }
@@ -233,10 +233,13 @@ fn collect(v: &Value, path: &mut FieldPath, field: &str, schema: Option<&Value>,
                 }
             }
             ListKind::Map(keys) => {
+                let item_schema = items_schema(schema);
                 for item in items {
-                    path.push(Elem::Key(Value::Object(element_key(item, &keys)).to_string()));
+                    path.push(Elem::Key(
+                        Value::Object(element_key(item, &keys, item_schema)).to_string(),
+                    ));
                     out.insert(path.clone());
-                    collect(item, path, "", items_schema(schema), out);
+                    collect(item, path, item_schema, out);
                     path.pop();
                 }
             }
@@ -261,31 +264,53 @@ pub fn field_set(obj: &Value, scope: Scope, schema: Option<&Value>) -> FieldSet 
         let mut path = vec![Elem::Field(k.clone())];
         if k == "metadata" {
             let Some(meta) = v.as_object() else { continue };
+            let meta_schema = match property_schema(schema, "metadata") {
+                Some(m) => Some(m),
+                None => crate::schema::object_meta(),
+            };
             for mk in ["labels", "annotations", "finalizers", "ownerReferences"] {
                 if let Some(mv) = meta.get(mk) {
                     path.push(Elem::Field(mk.into()));
-                    collect(mv, &mut path, mk, None, &mut out);
+                    collect(mv, &mut path, property_schema(meta_schema, mk), &mut out);
                     path.pop();
                 }
             }
         } else {
-            collect(v, &mut path, k, property_schema(schema, k), &mut out);
+            collect(v, &mut path, property_schema(schema, k), &mut out);
         }
     }
     out
 }
 
-/// The value at a field path.
-pub fn get_at<'a>(obj: &'a Value, path: &[Elem]) -> Option<&'a Value> {
+/// Whether a list-map element has the key `key` (missing key fields take their default).
+fn has_key(item: &Value, key: &Map<String, Value>, item_schema: Option<&Value>) -> bool {
+    let keys: Vec<String> = key.keys().cloned().collect();
+    Value::Object(element_key(item, &keys, item_schema)) == Value::Object(key.clone())
+}
+
+/// The schema node one step down a field path.
+fn step_schema<'a>(schema: Option<&'a Value>, e: &Elem) -> Option<&'a Value> {
+    match e {
+        Elem::Field(f) => property_schema(schema, f),
+        Elem::Key(_) | Elem::Value(_) => items_schema(schema),
+    }
+}
+
+/// The value at a field path; `schema` is the object's (for defaulted list-map keys).
+pub fn get_at<'a>(obj: &'a Value, path: &[Elem], schema: Option<&Value>) -> Option<&'a Value> {
     let mut cur = obj;
+    let mut node = schema;
     for e in path {
+        let here = node;
+        node = step_schema(node, e);
         cur = match e {
             Elem::Field(f) => cur.get(f)?,
             Elem::Key(k) => {
                 let key: Map<String, Value> = serde_json::from_str(k).ok()?;
+                let item_schema = items_schema(here);
                 cur.as_array()?
                     .iter()
-                    .find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)))?
+                    .find(|item| has_key(item, &key, item_schema))?
             }
             Elem::Value(v) => {
                 let val: Value = serde_json::from_str(v).ok()?;
@@ -296,22 +321,24 @@ pub fn get_at<'a>(obj: &'a Value, path: &[Elem]) -> Option<&'a Value> {
     Some(cur)
 }
 
-fn remove_at(obj: &mut Value, path: &[Elem]) {
+fn remove_at(obj: &mut Value, path: &[Elem], schema: Option<&Value>) {
     let Some((last, parent_path)) = path.split_last() else {
         return;
     };
     let mut cur = obj;
+    let mut node = schema;
     for e in parent_path {
+        let here = node;
+        node = step_schema(node, e);
         let next = match e {
             Elem::Field(f) => cur.get_mut(f),
             Elem::Key(k) => {
                 let Ok(key) = serde_json::from_str::<Map<String, Value>>(k) else {
                     return;
                 };
-                cur.as_array_mut().and_then(|a| {
-                    a.iter_mut()
-                        .find(|item| key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)))
-                })
+                let item_schema = items_schema(here);
+                cur.as_array_mut()
+                    .and_then(|a| a.iter_mut().find(|item| has_key(item, &key, item_schema)))
             }
             Elem::Value(v) => {
                 let Ok(val) = serde_json::from_str::<Value>(v) else {
@@ -334,7 +361,8 @@ fn remove_at(obj: &mut Value, path: &[Elem]) {
         }
         Elem::Key(k) => {
             if let (Ok(key), Some(a)) = (serde_json::from_str::<Map<String, Value>>(k), cur.as_array_mut()) {
-                a.retain(|item| !key.iter().all(|(kk, kv)| item.get(kk) == Some(kv)));
+                let item_schema = items_schema(node);
+                a.retain(|item| !has_key(item, &key, item_schema));
             }
         }
         Elem::Value(v) => {
@@ -346,8 +374,9 @@ fn remove_at(obj: &mut Value, path: &[Elem]) {
 }
 
 /// Merge an applied configuration into a live object, list kinds respected.
-fn apply_merge(target: &mut Value, applied: &Value, field: &str, schema: Option<&Value>) {
+fn apply_merge(target: &mut Value, applied: &Value, schema: Option<&Value>) {
     match applied {
+        Value::Object(_) if is_atomic_map(schema) => *target = applied.clone(),
         Value::Object(am) => {
             if !target.is_object() {
                 *target = Value::Object(Map::new());
@@ -358,12 +387,12 @@ fn apply_merge(target: &mut Value, applied: &Value, field: &str, schema: Option<
                     continue;
                 }
                 let entry = tm.entry(k.clone()).or_insert(Value::Null);
-                apply_merge(entry, v, k, property_schema(schema, k));
+                apply_merge(entry, v, property_schema(schema, k));
             }
         }
         Value::Array(items) => {
             let existing = target.as_array().cloned().unwrap_or_default();
-            let merged = match list_kind(field, items.iter().chain(existing.iter()), schema) {
+            let merged = match list_kind(schema) {
                 ListKind::Atomic => items.clone(),
                 ListKind::Set => {
                     let mut out = existing;
@@ -376,9 +405,10 @@ fn apply_merge(target: &mut Value, applied: &Value, field: &str, schema: Option<
                 }
                 ListKind::Map(keys) => {
                     let mut out = existing;
+                    let item_schema = items_schema(schema);
                     for item in items {
-                        match out.iter().position(|e| same_key(e, item, &keys)) {
-                            Some(p) => apply_merge(&mut out[p], item, "", items_schema(schema)),
+                        match out.iter().position(|e| same_key(e, item, &keys, item_schema)) {
+                            Some(p) => apply_merge(&mut out[p], item, item_schema),
                             None => out.push(item.clone()),
                         }
                     }
@@ -424,7 +454,9 @@ pub struct ApplyRequest<'a> {
     pub api_version: &'a str,
     /// Main resource or status.
     pub scope: Scope,
-    /// The schema of a custom resource, for list types.
+    /// The kind's schema, for list and map types: a built-in kind's entry in
+    /// [`crate::schema`] or a custom resource's structural schema. Without one every list is
+    /// atomic.
     pub schema: Option<&'a Value>,
     /// The current time for managedFields.
     pub now: &'a str,
@@ -456,7 +488,7 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
             .filter(|e| !is_mine(e) && e.subresource.as_deref() == req.scope.subresource())
         {
             for p in applied_set.iter().filter(|p| is_leaf(p)) {
-                if e.fields.contains(p) && get_at(live, p) != get_at(applied, p) {
+                if e.fields.contains(p) && get_at(live, p, req.schema) != get_at(applied, p, req.schema) {
                     conflicts.push((e.manager.clone(), e.api_version.clone(), p.clone()));
                 }
             }
@@ -506,7 +538,7 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
             .any(|e| e.fields.iter().any(|q| q.starts_with(p)));
         let still_applied = applied_set.iter().any(|q| q.starts_with(p));
         if !owned_elsewhere && !still_applied {
-            remove_at(&mut obj, p);
+            remove_at(&mut obj, p, req.schema);
         }
     }
     let mut body = applied.clone();
@@ -520,11 +552,11 @@ pub fn server_side_apply(live: Option<&Value>, applied: &Value, req: &ApplyReque
                     .as_object_mut()
                     .map(|m| m.entry("status").or_insert(Value::Null));
                 if let Some(target) = target {
-                    apply_merge(target, status, "status", property_schema(req.schema, "status"));
+                    apply_merge(target, status, property_schema(req.schema, "status"));
                 }
             }
         }
-        Scope::Main { .. } => apply_merge(&mut obj, &body, "", req.schema),
+        Scope::Main { .. } => apply_merge(&mut obj, &body, req.schema),
     }
 
     if req.force {
@@ -584,7 +616,10 @@ pub fn record_update(
     let old_set = old.map(|o| field_set(o, scope, schema)).unwrap_or_default();
     let changed: FieldSet = new_set
         .iter()
-        .filter(|p| !old_set.contains(*p) || (is_leaf(p) && old.and_then(|o| get_at(o, p)) != get_at(new, p)))
+        .filter(|p| {
+            !old_set.contains(*p)
+                || (is_leaf(p) && old.and_then(|o| get_at(o, p, schema)) != get_at(new, p, schema))
+        })
         .cloned()
         .collect();
     let sub = scope.subresource();
@@ -634,7 +669,7 @@ mod tests {
             force,
             api_version: "apps/v1",
             scope: Scope::Main { exclude_status: true },
-            schema: None,
+            schema: crate::schema::kind_schema("apps", "v1", "Deployment"),
             now: "2026-01-01T00:00:00Z",
             group: "apps",
             resource: "deployments",
@@ -645,7 +680,8 @@ mod tests {
     fn fields_v1_round_trip_with_list_map_keys() {
         let obj = json!({"metadata": {"labels": {"a": "b"}, "finalizers": ["x"]},
             "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "i"}]}}}});
-        let set = field_set(&obj, Scope::Main { exclude_status: true }, None);
+        let schema = crate::schema::kind_schema("apps", "v1", "Deployment");
+        let set = field_set(&obj, Scope::Main { exclude_status: true }, schema);
         let v1 = to_fields_v1(&set);
         assert_eq!(
             v1["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"],

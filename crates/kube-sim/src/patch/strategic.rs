@@ -1,8 +1,9 @@
 //! Strategic merge patch, as `kubectl apply` (client-side) and `kubectl patch` send it.
 //!
-//! Like a JSON merge patch, except for lists: a list with a merge key (see [`super::keys`])
-//! merges element by element, matching elements by that key, and a set of scalars (such as
-//! `finalizers`) merges by value. Directives steer the merge:
+//! Like a JSON merge patch, except for lists: a list whose schema gives it the `merge` patch
+//! strategy (see [`super::keys`]) merges element by element, matching elements by its patch
+//! merge key (containers by `name`, a Service's ports by `port`), and such a list of scalars
+//! (`finalizers`) merges by value; every other list is replaced. Directives steer the merge:
 //!
 //! - `$patch: replace` in an object replaces it instead of merging; `$patch: delete` removes it;
 //!   a list element `{"$patch": "replace"}` replaces the whole list with the other elements;
@@ -13,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::keys::{ListKind, items_schema, list_kind, property_schema};
+use super::keys::{ListKind, items_schema, patch_list_kind, property_schema};
 
 fn strip_directives(v: &Value) -> Value {
     match v {
@@ -79,7 +80,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value, schema: Option<&Value>
             }
             Value::Array(items) => {
                 let existing = tm.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
-                let kind = list_kind(k, items.iter().chain(existing.iter()), child_schema);
+                let kind = patch_list_kind(child_schema);
                 let order = pm.get(&format!("$setElementOrder/{k}")).and_then(Value::as_array);
                 let merged = merge_list(existing, items, &kind, items_schema(child_schema), order);
                 tm.insert(k.clone(), Value::Array(merged));
@@ -161,6 +162,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn pod_schema() -> Option<&'static Value> {
+        crate::schema::kind_schema("", "v1", "Pod")
+    }
+
+    fn container_schema() -> Option<&'static Value> {
+        crate::schema::definition("io.k8s.api.core.v1.Container")
+    }
+
     #[test]
     fn containers_merge_by_name_and_env_by_name() {
         let mut t = json!({"spec": {"containers": [
@@ -169,7 +178,7 @@ mod tests {
         strategic_merge(
             &mut t,
             &json!({"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "Y", "value": "2"}]}]}}),
-            None,
+            pod_schema(),
         );
         assert_eq!(
             t,
@@ -182,22 +191,33 @@ mod tests {
     #[test]
     fn directives_delete_replace_and_order() {
         let mut t = json!({"ports": [{"containerPort": 80}, {"containerPort": 443}], "args": ["a"],
-            "finalizers": ["x", "y"], "m": {"a": 1, "b": 2}});
+            "command": ["x", "y"], "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "1"}}});
         strategic_merge(
             &mut t,
             &json!({
                 "ports": [{"containerPort": 80, "$patch": "delete"}, {"containerPort": 8080}],
                 "$setElementOrder/ports": [{"containerPort": 8080}, {"containerPort": 443}],
                 "args": ["b"],
-                "$deleteFromPrimitiveList/finalizers": ["x"],
-                "m": {"$patch": "replace", "c": 3}
+                "$deleteFromPrimitiveList/command": ["x"],
+                "resources": {"$patch": "replace", "limits": {"memory": "1Gi"}}
             }),
-            None,
+            container_schema(),
         );
         assert_eq!(
             t,
             json!({"ports": [{"containerPort": 8080}, {"containerPort": 443}], "args": ["b"],
-                "finalizers": ["y"], "m": {"c": 3}})
+                "command": ["y"], "resources": {"limits": {"memory": "1Gi"}}})
+        );
+        let mut meta = json!({"metadata": {"finalizers": ["x"]}, "spec": {"tolerations": [{"key": "a"}]}});
+        strategic_merge(
+            &mut meta,
+            &json!({"metadata": {"finalizers": ["y"]}, "spec": {"tolerations": [{"key": "b"}]}}),
+            pod_schema(),
+        );
+        assert_eq!(
+            meta,
+            json!({"metadata": {"finalizers": ["x", "y"]}, "spec": {"tolerations": [{"key": "b"}]}}),
+            "finalizers merge as a set, tolerations (no patch strategy) are replaced"
         );
     }
 }

@@ -1,8 +1,15 @@
 //! Garbage collection: what kube-controller-manager's garbage collector and namespace
 //! controller do, run synchronously after each write that can matter.
 //!
-//! - An object whose owners (by `ownerReferences[].uid`) are all gone is deleted in the
-//!   background; dangling references beside a live owner are removed.
+//! - An owner reference resolves as kube-controller-manager's collector resolves it: by its
+//!   `apiVersion` and `kind`, its `name` in the dependent's namespace (or cluster-wide, for a
+//!   cluster-scoped owner kind), and its `uid`. A namespaced owner in another namespace than
+//!   its dependent is absent; a cluster-scoped dependent cannot have a namespaced owner (the
+//!   reference is unresolvable and the dependent is never collected through it). Both cases
+//!   get a Warning event `OwnerRefInvalidNamespace` on the dependent, once. A reference to a
+//!   kind the server does not serve is unresolvable too.
+//! - An object whose owners are all absent is deleted in the background; absent references
+//!   beside a live (or unresolvable) owner are removed.
 //! - An owner being deleted in the foreground (`foregroundDeletion` finalizer) gets its
 //!   dependents deleted (themselves in the foreground when they have dependents), and loses the
 //!   finalizer once no dependent with `blockOwnerDeletion: true` is left.
@@ -16,10 +23,10 @@
 //! Every change goes through the normal write path, so it gets a resourceVersion, a watch
 //! event and the usual finalizer handling, under the field manager `generic-garbage-collector`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{
     CRD_CLEANUP, DeleteOptions, Propagation, Store, Sub, WriteOptions, finalizers, meta, meta_mut, meta_str,
@@ -45,6 +52,89 @@ impl Store {
         self.registry.storage_type(key)
     }
 
+    /// How an owner reference of the object `(key, ns)` resolves.
+    fn resolve_ref(
+        &self,
+        r: &Value,
+        dep_namespaced: bool,
+        dep_ns: &str,
+        uids: &BTreeMap<String, (ResourceKey, String, String)>,
+        kinds: &mut HashMap<(String, String), Option<Arc<ResourceType>>>,
+    ) -> RefState {
+        let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+        let (uid, name) = (s("uid"), s("name"));
+        let owner_type = kinds
+            .entry((s("apiVersion").to_string(), s("kind").to_string()))
+            .or_insert_with(|| self.registry.by_kind(s("apiVersion"), s("kind")))
+            .clone();
+        let Some(ot) = owner_type else {
+            return RefState::Unresolvable(None);
+        };
+        if ot.namespaced && !dep_namespaced {
+            return RefState::Unresolvable(Some(String::new()));
+        }
+        let ns = if ot.namespaced { dep_ns } else { "" };
+        let live = self
+            .get_raw(&ot.storage_key(), ns, name)
+            .is_some_and(|o| meta_str(o, "uid") == uid);
+        if live {
+            return RefState::Live;
+        }
+        match uids.get(uid) {
+            Some((k, other_ns, _)) if ot.namespaced && *k == ot.storage_key() && other_ns != ns => {
+                RefState::Absent(Some(ns.to_string()))
+            }
+            _ => RefState::Absent(None),
+        }
+    }
+
+    /// The Warning event the garbage collector records on a dependent whose owner reference
+    /// points across namespaces (or from a cluster-scoped object to a namespaced kind).
+    fn report_invalid_namespace(&mut self, dep: &Value, r: &Value, ns: &str) {
+        let dep_uid = meta_str(dep, "uid").to_string();
+        let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        if !self.reported_owner_refs.insert((dep_uid.clone(), s("uid"))) {
+            return;
+        }
+        let Some(rt) = self.registry.get("", "v1", "events") else {
+            return;
+        };
+        let event_ns = if ns.is_empty() { "default" } else { ns };
+        let name = meta_str(dep, "name").to_string();
+        let now = self.clock.now_rfc3339();
+        let suffix: String = self.rng.uuid().replace('-', "").chars().take(16).collect();
+        let mut involved = json!({
+            "apiVersion": dep.get("apiVersion"), "kind": dep.get("kind"), "name": name, "uid": dep_uid,
+        });
+        if !ns.is_empty()
+            && let Some(m) = involved.as_object_mut()
+        {
+            m.insert("namespace".into(), json!(ns));
+        }
+        let event = json!({
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": format!("{name}.{suffix}"), "namespace": event_ns},
+            "involvedObject": involved,
+            "reason": "OwnerRefInvalidNamespace",
+            "message": format!(
+                "ownerRef [{}/{}, namespace: {ns}, name: {}, uid: {}] does not exist in namespace \"{ns}\"",
+                s("apiVersion"), s("kind"), s("name"), s("uid")
+            ),
+            "type": "Warning",
+            "source": {"component": "garbage-collector-controller"},
+            "reportingComponent": "garbage-collector-controller",
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        });
+        let opts = WriteOptions {
+            manager: "kube-controller-manager".into(),
+            ..WriteOptions::default()
+        };
+        let _ = self.create(&rt, event_ns, event, &opts);
+    }
+
     /// Run the garbage collector to a fixed point.
     pub fn collect_garbage(&mut self) {
         let mut rounds = 0;
@@ -57,21 +147,45 @@ impl Store {
 
     fn gc_round(&mut self) {
         let uids = self.all_uids();
+        let mut kinds = HashMap::new();
         let mut dependents: BTreeMap<String, Vec<(ResourceKey, String, String, bool)>> = BTreeMap::new();
-        let mut dangling: Vec<(ResourceKey, String, String, bool)> = Vec::new();
+        // (key, namespace, name, all owners absent, the absent owners' uids)
+        let mut dangling: Vec<(ResourceKey, String, String, bool, Vec<String>)> = Vec::new();
         let mut deleting_owners: Vec<(ResourceKey, String, String, Vec<String>)> = Vec::new();
         let mut terminating_namespaces = Vec::new();
+        let mut invalid_namespace: Vec<(Value, Value, String)> = Vec::new();
         for (key, objs) in &self.objects {
+            let dep_namespaced = self.type_for(key).is_none_or(|t| t.namespaced);
             for ((ns, name), obj) in objs {
                 let refs = owner_refs(obj);
-                let live = refs
-                    .iter()
-                    .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
-                    .count();
-                if !refs.is_empty() && live < refs.len() {
-                    dangling.push((key.clone(), ns.clone(), name.clone(), live == 0));
-                }
+                let mut absent = Vec::new();
+                let mut resolved = Vec::new();
                 for r in &refs {
+                    match self.resolve_ref(r, dep_namespaced, ns, &uids, &mut kinds) {
+                        RefState::Live => resolved.push(r),
+                        RefState::Absent(invalid) => {
+                            absent.push(
+                                r.get("uid")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_string(),
+                            );
+                            if let Some(owner_ns) = invalid {
+                                invalid_namespace.push((obj.clone(), r.clone(), owner_ns));
+                            }
+                        }
+                        RefState::Unresolvable(invalid) => {
+                            if invalid.is_some() {
+                                invalid_namespace.push((obj.clone(), r.clone(), String::new()));
+                            }
+                        }
+                    }
+                }
+                if !absent.is_empty() {
+                    let all_gone = absent.len() == refs.len();
+                    dangling.push((key.clone(), ns.clone(), name.clone(), all_gone, absent));
+                }
+                for r in resolved {
                     let uid = r
                         .get("uid")
                         .and_then(Value::as_str)
@@ -95,7 +209,10 @@ impl Store {
                 }
             }
         }
-        for (key, ns, name, all_gone) in dangling {
+        for (dep, r, ns) in invalid_namespace {
+            self.report_invalid_namespace(&dep, &r, &ns);
+        }
+        for (key, ns, name, all_gone, absent) in dangling {
             let Some(rt) = self.type_for(&key) else { continue };
             if all_gone {
                 if self
@@ -107,7 +224,11 @@ impl Store {
             } else if let Some(mut obj) = self.get_raw(&key, &ns, &name).cloned() {
                 let refs: Vec<Value> = owner_refs(&obj)
                     .into_iter()
-                    .filter(|r| uids.contains_key(r.get("uid").and_then(Value::as_str).unwrap_or_default()))
+                    .filter(|r| {
+                        !absent
+                            .iter()
+                            .any(|u| Some(u.as_str()) == r.get("uid").and_then(Value::as_str))
+                    })
                     .collect();
                 meta_mut(&mut obj).insert("ownerReferences".into(), Value::Array(refs));
                 let opts = WriteOptions {
@@ -307,4 +428,16 @@ fn deleting_owners_crd(store: &Store) -> Vec<(ResourceKey, String, String, Vec<S
         })
         .filter(|(_, _, _, f)| f.iter().any(|x| x == CRD_CLEANUP))
         .collect()
+}
+
+/// How an owner reference resolves.
+enum RefState {
+    /// The owner exists.
+    Live,
+    /// The owner does not exist (where the dependent can see it); with the namespace looked in
+    /// when the uid exists in another one (an invalid cross-namespace reference).
+    Absent(Option<String>),
+    /// The owner cannot be looked up: an unserved kind, or (with `Some`) a namespaced owner of
+    /// a cluster-scoped dependent.
+    Unresolvable(Option<String>),
 }

@@ -102,6 +102,30 @@ pub enum Sub {
     Scale,
 }
 
+/// What a write does with fields the kind's schema does not have (`fieldValidation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    /// Drop them silently.
+    Ignore,
+    /// Drop them, with one `Warning` response header each (the API server's default).
+    #[default]
+    Warn,
+    /// Refuse the write: 400 BadRequest, `strict decoding error: unknown field "..."`.
+    Strict,
+}
+
+impl FieldValidation {
+    /// The `fieldValidation` query parameter's value; `None` for an unsupported one.
+    pub fn parse(value: Option<&str>) -> Option<Self> {
+        match value {
+            None | Some("" | "Warn") => Some(Self::Warn),
+            Some("Ignore") => Some(Self::Ignore),
+            Some("Strict") => Some(Self::Strict),
+            Some(_) => None,
+        }
+    }
+}
+
 /// Options common to writes.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
@@ -111,8 +135,8 @@ pub struct WriteOptions {
     pub manager: String,
     /// `force=true` for server-side apply.
     pub force: bool,
-    /// `fieldValidation=Strict`: unknown fields of a custom resource are an error.
-    pub strict: bool,
+    /// `fieldValidation`: what happens to unknown fields.
+    pub field_validation: FieldValidation,
 }
 
 impl Default for WriteOptions {
@@ -121,7 +145,7 @@ impl Default for WriteOptions {
             dry_run: false,
             manager: "unknown".into(),
             force: false,
-            strict: false,
+            field_validation: FieldValidation::Warn,
         }
     }
 }
@@ -213,6 +237,8 @@ pub struct Store {
     gc_dirty: bool,
     writes: u64,
     options: StoreOptions,
+    warnings: Vec<String>,
+    reported_owner_refs: BTreeSet<(String, String)>,
 }
 
 fn meta(obj: &Value) -> &Value {
@@ -284,16 +310,6 @@ fn spec_view(obj: &Value, exclude_status: bool) -> Value {
     v
 }
 
-fn is_dns_subdomain(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
 impl Store {
     /// A store with the built-in kinds and the namespaces a cluster starts with.
     pub fn new(seed: u64, clock: Clock, options: StoreOptions) -> Self {
@@ -312,6 +328,8 @@ impl Store {
             gc_dirty: false,
             writes: 0,
             options,
+            warnings: Vec::new(),
+            reported_owner_refs: BTreeSet::new(),
         };
         let ns_type = store.registry.get("", "v1", "namespaces");
         if let Some(t) = ns_type {
@@ -336,6 +354,12 @@ impl Store {
     /// Number of committed writes.
     pub fn writes(&self) -> u64 {
         self.writes
+    }
+
+    /// The warnings the writes since the last call produced (`unknown field "spec.x"` under
+    /// `fieldValidation=Warn`), for the response's `Warning` headers.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Oldest resourceVersion a watch can resume from.
@@ -521,18 +545,49 @@ impl Store {
         }
     }
 
-    /// Defaults and validation for one kind.
+    /// Decoding (types, unknown fields), defaults and validation for one kind.
     fn admit(
         &mut self,
         rt: &ResourceType,
         obj: &mut Value,
         old: Option<&Value>,
-        strict: bool,
+        fv: FieldValidation,
     ) -> ApiResult<()> {
         let name = meta_str(obj, "name").to_string();
         let mut causes = Vec::new();
+        let cannot_handle = |msg: &str| {
+            ApiError::bad_request(format!(
+                "{kind} in version \"{v}\" cannot be handled as a {kind}: {msg}",
+                kind = rt.kind,
+                v = rt.version
+            ))
+        };
+        let mut unknown = if rt.crd.is_some() {
+            crate::schema::decode_metadata(obj).map_err(|e| cannot_handle(&e))?
+        } else if let Some(schema) = crate::schema::kind_schema(&rt.group, &rt.version, &rt.kind) {
+            crate::schema::decode(obj, schema).map_err(|e| cannot_handle(&e))?
+        } else {
+            Vec::new()
+        };
         if let Some(info) = &rt.crd {
-            crd::admit(obj, info, &rt.group, &rt.kind, strict)?;
+            unknown.extend(crd::prune(obj, info));
+        }
+        match fv {
+            FieldValidation::Strict if !unknown.is_empty() => {
+                let fields: Vec<String> = unknown.iter().map(|p| format!("unknown field \"{p}\"")).collect();
+                return Err(cannot_handle(&format!(
+                    "strict decoding error: {}",
+                    fields.join(", ")
+                )));
+            }
+            FieldValidation::Warn => {
+                self.warnings
+                    .extend(unknown.iter().map(|p| format!("unknown field \"{p}\"")));
+            }
+            _ => {}
+        }
+        if let Some(info) = &rt.crd {
+            crd::admit(obj, info, &rt.group, &rt.kind)?;
         } else {
             defaults::apply(&rt.group, &rt.kind, obj);
         }
@@ -730,19 +785,13 @@ impl Store {
             }
             name = format!("{prefix}{}", self.rng.name_suffix());
         }
-        if !is_dns_subdomain(&name) {
-            return Err(ApiError::invalid(
-                &rt.group,
-                &rt.kind,
-                &name,
-                vec![Cause::new(
-                    "FieldValueInvalid",
-                    "metadata.name",
-                    format!(
-                        "Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-                    ),
-                )],
-            ));
+        let name_causes = if rt.crd.is_some() {
+            validation::format::name_causes("", "", &name)
+        } else {
+            validation::format::name_causes(&rt.group, &rt.kind, &name)
+        };
+        if !name_causes.is_empty() {
+            return Err(ApiError::invalid(&rt.group, &rt.kind, &name, name_causes));
         }
         self.namespace_check(rt, ns)?;
         if rt.crd.is_some() && self.crd_terminating(&rt.group, &rt.plural) {
@@ -787,7 +836,7 @@ impl Store {
                 m.remove("managedFields");
             }
         }
-        self.admit(rt, &mut obj, None, opts.strict)?;
+        self.admit(rt, &mut obj, None, opts.field_validation)?;
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             crd::types_from_crd(&obj)?;
             let status = crd::crd_status(&obj, &now);
@@ -965,7 +1014,7 @@ impl Store {
                 ));
             }
         }
-        self.admit(rt, &mut new, Some(&old), opts.strict && sub == Sub::Main)?;
+        self.admit(rt, &mut new, Some(&old), opts.field_validation)?;
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             crd::types_from_crd(&new)?;
             let status = crd::crd_status(&new, &self.clock.now_rfc3339());
@@ -1166,10 +1215,8 @@ impl Store {
         if body.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(ApiError::bad_request("invalid object type: kind must be set"));
         }
-        if opts.manager.is_empty() || opts.manager == "unknown" {
-            return Err(ApiError::bad_request(
-                "PATCH, application/apply-patch+yaml requests must specify a fieldManager",
-            ));
+        if opts.manager.is_empty() {
+            return Err(field_manager_required());
         }
         let mut body = body.clone();
         {
@@ -1181,6 +1228,30 @@ impl Store {
                 )));
             }
             m.insert("name".into(), json!(name));
+        }
+        if let Some(schema) = schema_of(rt) {
+            let errors = crate::schema::typed_patch_errors(&body, schema);
+            if !errors.is_empty() {
+                // kube-apiserver answers this with a 500, whatever `fieldValidation` says.
+                let list = if errors.len() == 1 {
+                    errors.join("")
+                } else {
+                    format!("errors:\n  {}", errors.join("\n  "))
+                };
+                let gv = if rt.group.is_empty() {
+                    format!("/{}", rt.version)
+                } else {
+                    rt.api_version()
+                };
+                return Err(ApiError::new(
+                    500,
+                    "InternalError",
+                    format!(
+                        "failed to create typed patch object ({ns}/{name}; {gv}, Kind={}): {list}",
+                        rt.kind
+                    ),
+                ));
+            }
         }
         let now = self.clock.now_rfc3339();
         let api_version = rt.api_version();
@@ -1502,8 +1573,26 @@ fn scope_of(rt: &ResourceType, sub: Sub) -> Scope {
     }
 }
 
+/// The schema list and map types come from: the CRD's, or the built-in table's.
 fn schema_of(rt: &ResourceType) -> Option<&Value> {
-    rt.crd.as_ref().and_then(|c| c.schema.as_ref())
+    match &rt.crd {
+        Some(c) => c.schema.as_ref(),
+        None => crate::schema::kind_schema(&rt.group, &rt.version, &rt.kind),
+    }
+}
+
+/// 422 for an apply without `fieldManager`, as kube-apiserver validates `PatchOptions`.
+pub fn field_manager_required() -> ApiError {
+    ApiError::invalid(
+        "meta.k8s.io",
+        "PatchOptions",
+        "",
+        vec![Cause::new(
+            "FieldValueRequired",
+            "fieldManager",
+            "Required value: is required for apply patch",
+        )],
+    )
 }
 
 /// An object as seen at the version of `rt` (only `apiVersion` differs between versions).
